@@ -265,6 +265,31 @@ struct kme_store_stats {
 	struct kme_store_counters c;
 };
 
+/* kme_sae_id_ok returns true if |id| is a valid SAE ID (or KME ID): 1..
+ * KME_STORE_MAX_SAE_ID bytes of well-formed UTF-8 without control
+ * characters. */
+bool kme_sae_id_ok(const char *id);
+
+/* kme_key_id_normalize parses the UUID text |in| (either case) and writes
+ * its canonical lowercase form to |out|. Returns 0 or QS_ERR_INVAL. */
+int kme_key_id_normalize(struct kme_key_id *out, const char *in);
+
+/*
+ * kme_assignment_validate checks |a| as kme_store_assign and the peer
+ * codec need it: canonical key_ID, 1..KME_STORE_MAX_KEY_BYTES bytes in
+ * ranges of valid blocks (no overflow), a valid master, 1..
+ * KME_STORE_MAX_SLAVES distinct valid slaves, available_until > 0. On
+ * failure writes the reason to |err| (may be NULL). Returns 0 or
+ * QS_ERR_INVAL.
+ */
+int kme_assignment_validate(
+    const struct kme_assignment *a, char *err, size_t errlen);
+
+/* kme_range_valid returns true if |r| could name pool material: block_id
+ * <= KME_STORE_MAX_BLOCK_ID, len >= 1, offset + len <=
+ * KME_STORE_MAX_BLOCK_BYTES. */
+bool kme_range_valid(const struct kme_range *r);
+
 /*
  * kme_store_open opens (creating it 0600 if absent) the database at |path|
  * for a KME of role |role|, with a pool cap of |max_pool_bytes| (> 0). It
