@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qkd_block.h"
 #include "qkd_model.h"
 #include "qs_rand.h"
 #include "qs_time.h"
