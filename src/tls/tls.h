@@ -129,6 +129,10 @@ bool tls_cert_has_eku(X509 *x, uint32_t xku);
 /* tls_host_is_ip returns true if |host| is an IPv4 or IPv6 literal. */
 bool tls_host_is_ip(const char *host);
 
+/* tls_cert_san_words lists the subjectAltName entries of |x| as
+ * "DNS:kme-a, IP:127.0.0.1" (or "no subjectAltName") in |buf|. */
+void tls_cert_san_words(X509 *x, char *buf, size_t len);
+
 /* tls_verify_words returns plain words for an X509_V_ERR_* code, e.g.
  * "has expired" or "is signed by a CA we do not trust"; never NULL. They
  * are meant to follow "the <peer>'s certificate". */
