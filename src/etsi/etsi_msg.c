@@ -132,12 +132,13 @@ load(const char *body, size_t len, size_t cap, const char *what, bool secret,
 
 	*root = NULL;
 	if (len > cap) {
-		seterr(err, errlen, "the %s is %zu bytes; the limit is %zu",
-		    what, len, cap);
+		seterr(err, errlen,
+		    "the %s body is %zu bytes; the limit is %zu", what, len,
+		    cap);
 		return QS_ERR_RANGE;
 	}
 	if (len == 0) {
-		seterr(err, errlen, "the %s is empty", what);
+		seterr(err, errlen, "the %s body is empty", what);
 		return QS_ERR_INVAL;
 	}
 	*root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
@@ -145,11 +146,13 @@ load(const char *body, size_t len, size_t cap, const char *what, bool secret,
 		etsi_msg_quote(near, sizeof(near), je.text, strlen(je.text));
 		if (secret)
 			seterr(err, errlen,
-			    "the %s is not valid JSON (line %d, column %d)",
+			    "the %s body is not valid JSON (line %d, column "
+			    "%d)",
 			    what, je.line, je.column);
 		else
 			seterr(err, errlen,
-			    "the %s is not valid JSON: %s (line %d, column %d)",
+			    "the %s body is not valid JSON: %s (line %d, "
+			    "column %d)",
 			    what, near, je.line, je.column);
 		qs_memzero(&je, sizeof(je));
 		qs_memzero(near, sizeof(near));
@@ -172,13 +175,12 @@ only_members(json_t *obj, const char *const *allowed, const char *where,
     char *err, size_t errlen)
 {
 	const char *name;
-	json_t *v;
 	char q[64];
+	size_t i;
 
-	json_object_foreach(obj, name, v)
-	{
-		size_t i;
-
+	for (void *it = json_object_iter(obj); it != NULL;
+	     it = json_object_iter_next(obj, it)) {
+		name = json_object_iter_key(it);
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(name, allowed[i]) == 0)
 				break;
@@ -307,8 +309,8 @@ get_object_array(
 	    obj, name, false, ETSI_MSG_MAX_EXTENSIONS, &arr, err, errlen);
 	if (rv != 0 || arr == NULL)
 		return rv;
-	json_array_foreach(arr, i, v)
-	{
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
 		if (!json_is_object(v)) {
 			seterr(err, errlen, "'%s[%zu]' must be a JSON object",
 			    name, i);
@@ -404,14 +406,15 @@ set_opt_object(json_t *obj, const char *name, json_t *v)
 static int
 set_opt_object_array(json_t *obj, const char *name, json_t *v)
 {
-	json_t *e;
 	size_t i;
 
 	if (v == NULL)
 		return 0;
 	if (!json_is_array(v) || json_array_size(v) > ETSI_MSG_MAX_EXTENSIONS)
 		return QS_ERR_INVAL;
-	json_array_foreach(v, i, e) if (!json_is_object(e)) return QS_ERR_INVAL;
+	for (i = 0; i < json_array_size(v); i++)
+		if (!json_is_object(json_array_get(v, i)))
+			return QS_ERR_INVAL;
 	return set_new(obj, name, json_incref(v)) ? 0 : QS_ERR_NOMEM;
 }
 
@@ -543,8 +546,8 @@ decode_sae_ids(
 	    calloc(json_array_size(arr), sizeof(char *));
 	if (r->additional_slave_SAE_IDs == NULL)
 		return QS_ERR_NOMEM;
-	json_array_foreach(arr, i, v)
-	{
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
 		if (!json_is_string(v) ||
 		    strlen(json_string_value(v)) != json_string_length(v) ||
 		    !etsi_msg_id_valid(json_string_value(v))) {
@@ -749,8 +752,8 @@ etsi_key_container_decode(struct etsi_key_container *out, const char *body,
 		rv = QS_ERR_NOMEM;
 		goto out;
 	}
-	json_array_foreach(arr, i, v)
-	{
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
 		c.n_keys = i + 1;
 		if ((rv = decode_key(v, i, &c.keys[i], err, errlen)) != 0)
 			goto out;
@@ -896,8 +899,8 @@ etsi_key_ids_decode(struct etsi_key_ids *out, const char *body, size_t len,
 		rv = QS_ERR_NOMEM;
 		goto out;
 	}
-	json_array_foreach(arr, i, v)
-	{
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
 		k.n_key_IDs = i + 1;
 		if ((rv = decode_key_id(v, i, &k.key_IDs[i], err, errlen)) != 0)
 			goto out;

@@ -127,10 +127,10 @@ test_status_rejects(void **state)
 	assert_string_equal(err, "the Status must be a JSON object");
 	assert_int_equal(
 	    DEC(etsi_status_decode, &s, "{\"a\":", err), QS_ERR_INVAL);
-	assert_non_null(strstr(err, "the Status is not valid JSON"));
+	assert_non_null(strstr(err, "the Status body is not valid JSON"));
 	assert_int_equal(
 	    etsi_status_decode(&s, "", 0, err, sizeof(err)), QS_ERR_INVAL);
-	assert_string_equal(err, "the Status is empty");
+	assert_string_equal(err, "the Status body is empty");
 	/* the struct stays zeroed after a failure */
 	assert_null(s.status_extension);
 	assert_string_equal(s.source_KME_ID, "");
@@ -175,7 +175,7 @@ test_body_cap(void **state)
 	assert_int_equal(etsi_key_request_decode(&r, big, n, err, sizeof(err)),
 	    QS_ERR_RANGE);
 	assert_string_equal(
-	    err, "the Key request is 65537 bytes; the limit is 65536");
+	    err, "the Key request body is 65537 bytes; the limit is 65536");
 	assert_int_equal(
 	    etsi_key_request_decode(&r, big, n - 1, err, sizeof(err)),
 	    QS_ERR_INVAL); /* one byte less: now the JSON is cut */
@@ -431,7 +431,7 @@ test_key_container_rejects(void **state)
 			     "{\"keys\":[{\"key\":\"SECRETSECRET", err),
 	    QS_ERR_INVAL);
 	assert_null(strstr(err, "SECRET"));
-	assert_non_null(strstr(err, "not valid JSON (line 1, column"));
+	assert_non_null(strstr(err, "body is not valid JSON (line 1, column"));
 }
 
 static void
