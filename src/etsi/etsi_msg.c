@@ -62,6 +62,14 @@ etsi_msg_init(void)
 	return 0;
 }
 
+/* Install the allocator at program load too, before main() can make a
+ * jansson value with plain malloc that zfree() would later misread. */
+__attribute__((constructor)) static void
+etsi_msg_ctor(void)
+{
+	etsi_msg_init();
+}
+
 void
 etsi_msg_text_free(char *text)
 {
@@ -86,6 +94,76 @@ etsi_msg_quote(char *dst, size_t cap, const char *src, size_t srclen)
 		for (int i = 0; i < 3 && o + 1 < cap; i++)
 			dst[o++] = '.';
 	dst[o] = '\0';
+}
+
+static int
+hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+etsi_msg_pct_encode(char *out, size_t cap, const char *id)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+		bool plain = (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~';
+		size_t need = plain ? 1 : 3;
+
+		if (o + need + 1 > cap)
+			return -1;
+		if (plain) {
+			out[o++] = (char)*p;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	if (cap == 0)
+		return -1;
+	out[o] = '\0';
+	return (long)o;
+}
+
+long
+etsi_msg_pct_decode(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return -1;
+			hi = hexdigit(s[i + 1]);
+			lo = hexdigit(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			c = hi << 4 | lo;
+			i += 2;
+		}
+		if (o + 1 >= cap)
+			return -2;
+		out[o++] = (char)c;
+	}
+	if (cap == 0)
+		return -2;
+	out[o] = '\0';
+	return (long)o;
 }
 
 bool

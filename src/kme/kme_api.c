@@ -323,49 +323,6 @@ find_sae(const struct kme_api_cfg *cfg, const char *id)
 	return NULL;
 }
 
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* pct_decode decodes |n| bytes of percent-encoded text into |out| (|cap|
- * bytes, NUL added). Returns the length, -1 for a bad escape or a decoded
- * NUL, -2 if it does not fit. '+' stays '+' (RFC 3986, not forms). */
-static long
-pct_decode(const char *s, size_t n, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= n)
-				return -1;
-			hi = hexdigit(s[i + 1]);
-			lo = hexdigit(s[i + 2]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				return -1;
-			c = hi << 4 | lo;
-			i += 2;
-		}
-		if (o + 1 >= cap)
-			return -2;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return (long)o;
-}
-
 /* check_remote_sae answers 400 unless |id| is an SAE attached to the peer
  * KME; |role| names it ("slave", "master", "additional slave"). */
 static int
@@ -404,7 +361,7 @@ parse_path(struct hctx *h)
 			break;
 	if (h->ep > EP_DEC)
 		goto unknown;
-	n = pct_decode(
+	n = etsi_msg_pct_decode(
 	    id, (size_t)(slash - id), h->path_id, sizeof(h->path_id));
 	if (n == -1)
 		return bad(h,
@@ -489,7 +446,7 @@ parse_param(struct hctx *h, const char *s, size_t n, struct qparam *p,
 	if (p[i].seen)
 		return bad(h, "query parameter '%s' is given twice", q);
 	p[i].seen = true;
-	if (pct_decode(eq + 1, n - (size_t)(eq + 1 - s), p[i].value,
+	if (etsi_msg_pct_decode(eq + 1, n - (size_t)(eq + 1 - s), p[i].value,
 		sizeof(p[i].value)) <= 0)
 		return bad(h,
 		    "query parameter '%s' must have a value of 1 to %zu bytes",

@@ -613,6 +613,38 @@ test_quote_and_ids(void **state)
 	assert_true(etsi_msg_id_valid(q));
 }
 
+static void
+test_pct_codec(void **state)
+{
+	char enc[64], dec[64];
+	const char *id = "SAE B/2\xc3\xa9~x.y-z_";
+
+	(void)state;
+	assert_int_equal(etsi_msg_pct_encode(enc, sizeof(enc), id), 24);
+	assert_string_equal(enc, "SAE%20B%2F2%C3%A9~x.y-z_");
+	assert_int_equal(
+	    etsi_msg_pct_decode(enc, strlen(enc), dec, sizeof(dec)),
+	    (long)strlen(id));
+	assert_string_equal(dec, id);
+	/* lower-case escapes, '+' kept, plain bytes pass */
+	assert_int_equal(
+	    etsi_msg_pct_decode("a%2fb+c", 7, dec, sizeof(dec)), 5);
+	assert_string_equal(dec, "a/b+c");
+	assert_int_equal(etsi_msg_pct_decode("a%2", 3, dec, sizeof(dec)), -1);
+	assert_int_equal(etsi_msg_pct_decode("a%", 2, dec, sizeof(dec)), -1);
+	assert_int_equal(etsi_msg_pct_decode("%g0", 3, dec, sizeof(dec)), -1);
+	assert_int_equal(etsi_msg_pct_decode("a%00", 4, dec, sizeof(dec)), -1);
+	assert_int_equal(etsi_msg_pct_decode("abcd", 4, dec, 4), -2);
+	assert_int_equal(etsi_msg_pct_decode("abc", 3, dec, 4), 3);
+	assert_int_equal(etsi_msg_pct_decode("", 0, dec, 4), 0);
+	assert_string_equal(dec, "");
+	/* the encoder never overflows */
+	assert_int_equal(etsi_msg_pct_encode(enc, 4, "abc"), 3);
+	assert_int_equal(etsi_msg_pct_encode(enc, 3, "abc"), -1);
+	assert_int_equal(etsi_msg_pct_encode(enc, 5, "a b"), -1);
+	assert_int_equal(etsi_msg_pct_encode(enc, 0, ""), -1);
+}
+
 int
 main(void)
 {
@@ -633,6 +665,7 @@ main(void)
 		cmocka_unit_test(test_key_ids_rejects),
 		cmocka_unit_test(test_error_roundtrip),
 		cmocka_unit_test(test_quote_and_ids),
+		cmocka_unit_test(test_pct_codec),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
