@@ -317,7 +317,7 @@ get_id(json_t *obj, const char *name, char out[ETSI_MSG_ID_MAX + 1], char *err,
 	if (strlen(json_string_value(v)) != json_string_length(v) ||
 	    !etsi_msg_id_valid(json_string_value(v))) {
 		seterr(err, errlen,
-		    "'%s' must be 1 to %d characters without control "
+		    "'%s' must be 1 to %d bytes without control "
 		    "characters",
 		    name, ETSI_MSG_ID_MAX);
 		return QS_ERR_INVAL;
@@ -631,7 +631,7 @@ decode_sae_ids(
 		    !etsi_msg_id_valid(json_string_value(v))) {
 			seterr(err, errlen,
 			    "'additional_slave_SAE_IDs[%zu]' must be a string "
-			    "of 1 to %d characters without control characters",
+			    "of 1 to %d bytes without control characters",
 			    i, ETSI_MSG_ID_MAX);
 			return QS_ERR_INVAL;
 		}

@@ -155,7 +155,7 @@ test_status_ignores_unknown_and_checks_ids(void **state)
 	subst(buf, sizeof(buf), status_example, "MMMM", "\\u0001");
 	assert_int_equal(DEC(etsi_status_decode, &s, buf, err), QS_ERR_INVAL);
 	assert_string_equal(err,
-	    "'slave_SAE_ID' must be 1 to 128 characters "
+	    "'slave_SAE_ID' must be 1 to 128 bytes "
 	    "without control characters");
 }
 
@@ -242,10 +242,10 @@ static const struct {
 	    "'additional_slave_SAE_IDs' must be an array" },
 	{ "{\"additional_slave_SAE_IDs\":[\"A\",7]}",
 	    "'additional_slave_SAE_IDs[1]' must be a string of 1 to 128 "
-	    "characters without control characters" },
+	    "bytes without control characters" },
 	{ "{\"additional_slave_SAE_IDs\":[\"\"]}",
 	    "'additional_slave_SAE_IDs[0]' must be a string of 1 to 128 "
-	    "characters without control characters" },
+	    "bytes without control characters" },
 	{ "{\"extension_mandatory\":{\"a_b\":1}}",
 	    "'extension_mandatory' must be an array" },
 	{ "{\"extension_optional\":[{\"a\":1},\"x\"]}",

@@ -524,7 +524,7 @@ test_enc_additional_slaves(void **state)
 	    "shared only with SAEs attached to the peer KME 'KME_B'");
 	expect_400("POST", enc, NULL, "{\"additional_slave_SAE_IDs\":[1]}",
 	    "'additional_slave_SAE_IDs[0]' must be a string of 1 to 128 "
-	    "characters without control characters");
+	    "bytes without control characters");
 	/* with the default max_SAE_ID_count of 0, multicast is refused */
 	cfg.max_SAE_ID_count = 0;
 	expect_400("POST", enc, NULL,
