@@ -1,0 +1,119 @@
+/*
+ * kmed.h — the qkd-kme daemon: shared state of its glue files.
+ *
+ * The daemon is glue around sans-I/O cores:
+ *   kme_api (src/kme)    ETSI 014 routing, validation and rendering
+ *   kme_store (src/kme)  the SQLite key store
+ *   kme_peer (src/kme)   the KME<->KME message codec
+ *   qkd_link (src/qkd)   one end of the simulated QKD link
+ * and four glue files, each owning one kind of I/O:
+ *   kmed_https.c    the ETSI 014 HTTPS listener (libevent evhttp + TLS)
+ *   kmed_peer.c     the mutual-TLS channel to the peer KME
+ *   kmed_metrics.c  the Prometheus listener (plain HTTP on localhost)
+ *   main.c          configuration, start-up, signals, expiry timer
+ */
+#ifndef QS_KMED_H
+#define QS_KMED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+#include "kme_api.h"
+#include "kme_conf.h"
+#include "kme_store.h"
+
+struct event_base;
+struct event;
+struct evhttp;
+struct qkd_link_event;
+struct kmed_peer;
+struct kmed_enc;
+
+/* struct kmed_counters are the daemon's own counters (the store keeps
+ * the persistent ones). */
+struct kmed_counters {
+	/* http_by_code counts answers by status: [0] 200, [1] 400, [2] 401,
+	 * [3] 503. */
+	uint64_t http_by_code[4];
+	/* enc_keys_requests / dec_keys_requests / status_requests count
+	 * answered calls by endpoint. */
+	uint64_t enc_keys_requests, dec_keys_requests, status_requests;
+	/* keys_delivered counts keys sent to SAEs (both endpoints). */
+	uint64_t keys_delivered;
+	/* peer_assign_failures counts ASSIGNs the peer refused or that
+	 * timed out. */
+	uint64_t peer_assign_failures;
+	/* peer_connects counts established peer connections. */
+	uint64_t peer_connects;
+	/* link_blocks_stored / link_blocks_dropped count key blocks from
+	 * the QKD link that the store took or refused (pool full). */
+	uint64_t link_blocks_stored, link_blocks_dropped;
+	/* expired_here counts keys this daemon's expiry timer destroyed. */
+	uint64_t expired_here;
+};
+
+struct kmed {
+	/* base is the one event loop. */
+	struct event_base *base;
+	/* conf is the loaded configuration. */
+	struct kme_conf conf;
+	/* api is the ETSI API configuration derived from conf. */
+	struct kme_api_cfg api;
+	/* api_saes backs api.saes. */
+	struct kme_api_sae api_saes[KME_CONF_MAX_SAES];
+	/* store is the key store. */
+	struct kme_store *store;
+	/* https_ctx is the TLS context of the ETSI listener. */
+	SSL_CTX *https_ctx;
+	/* https is the ETSI listener. */
+	struct evhttp *https;
+	/* metrics is the Prometheus listener, or NULL. */
+	struct evhttp *metrics;
+	/* peer is the KME<->KME channel. */
+	struct kmed_peer *peer;
+	/* link is this KME's end of the QKD link. */
+	struct qkd_link_event *link;
+	/* expire_ev runs the store's expiry once a second. */
+	struct event *expire_ev;
+	/* sig_ev stop the daemon on SIGINT / SIGTERM. */
+	struct event *sig_ev[2];
+	/* cnt are the daemon counters. */
+	struct kmed_counters cnt;
+};
+
+/* kmed_https_start binds the ETSI listener. Returns 0 or a QS_ERR_*
+ * (the reason is logged). */
+int kmed_https_start(struct kmed *d);
+/* kmed_https_stop closes it and fails pending requests. */
+void kmed_https_stop(struct kmed *d);
+
+/* kmed_peer_start starts the peer channel (listener and/or connector). */
+int kmed_peer_start(struct kmed *d);
+/* kmed_peer_stop closes the channel. */
+void kmed_peer_stop(struct kmed *d);
+/* kmed_peer_up returns true while the peer channel is established. */
+bool kmed_peer_up(const struct kmed *d);
+
+/* kmed_peer_done_fn receives the outcome of an ASSIGN: |ok| and the
+ * peer's message (NULL when ok). */
+typedef void (*kmed_peer_done_fn)(void *arg, bool ok, const char *why);
+
+/* kmed_peer_assign sends the assignments of |batch| to the peer and calls
+ * |done| once with the result: when the peer answers, when
+ * peer_timeout_ms passes, or when the channel drops. Returns a handle for
+ * kmed_peer_cancel, or NULL if the message could not be sent (|done| is
+ * then not called). */
+void *kmed_peer_assign(struct kmed *d, const struct kme_batch *batch,
+    kmed_peer_done_fn done, void *arg);
+/* kmed_peer_cancel forgets a pending ASSIGN: |done| will not be called. */
+void kmed_peer_cancel(struct kmed *d, void *handle);
+/* kmed_peer_send_expired tells the peer which keys expired here. */
+void kmed_peer_send_expired(struct kmed *d, const struct kme_id_list *ids);
+
+/* kmed_metrics_start binds the Prometheus listener if configured. */
+int kmed_metrics_start(struct kmed *d);
+void kmed_metrics_stop(struct kmed *d);
+
+#endif /* QS_KMED_H */
