@@ -351,6 +351,8 @@ read_log(struct log_summary *s)
 static void
 check_log(const struct log_summary *s)
 {
+	if (s->n == 0)
+		return;
 	qsort(s->e, s->n, sizeof(*s->e), entry_cmp);
 	for (size_t i = 1; i < s->n; i++)
 		if (strcmp(s->e[i].who, s->e[i - 1].who) == 0)
