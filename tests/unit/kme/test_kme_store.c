@@ -175,7 +175,7 @@ test_open_mode_and_journal(void **state)
 	struct fix *f = *state;
 	struct kme_store *st;
 	struct stat sb;
-	char path[160], err[KME_STORE_ERRMSG_LEN];
+	char path[160], journal[176], err[KME_STORE_ERRMSG_LEN];
 	mode_t old = umask(0);
 	uint8_t hdr[20];
 	FILE *fp;
@@ -184,10 +184,15 @@ test_open_mode_and_journal(void **state)
 	assert_int_equal(
 	    kme_store_open(&st, path, KME_ROLE_ALICE, CAP, err, sizeof(err)),
 	    0);
-	umask(old);
 	add(st, 0, 64);
+	umask(old);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* SQLite gives the journal the database's mode, whatever the umask */
+	snprintf(journal, sizeof(journal), "%s-journal", path);
+	assert_int_equal(stat(journal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(sb.st_size, 0);
 	kme_store_close(st);
 	/* a rollback journal (header bytes 18,19 = 1), never WAL (2) */
 	fp = fopen(path, "rb");
