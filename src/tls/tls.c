@@ -359,6 +359,7 @@ ctx_new(bool server, const char *cert, const char *key, const char *ca,
 	SSL_CTX_set_purpose(
 	    ctx, server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
 	SSL_CTX_set_info_callback(ctx, tls_info_cb);
+	SSL_CTX_set_msg_callback(ctx, tls_msg_cb);
 	if (server &&
 	    SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1) !=
 		1)
@@ -426,9 +427,17 @@ tls_ssl_set_peer(
 }
 
 bool
-tls_handshake_started(const SSL *ssl)
+tls_peer_responded(const SSL *ssl)
 {
 	struct tls_diag *d = tls_diag_get(ssl, false);
 
-	return (d != NULL && d->started) || SSL_get_state(ssl) != TLS_ST_BEFORE;
+	return d != NULL && d->responded;
+}
+
+bool
+tls_handshake_done(const SSL *ssl)
+{
+	struct tls_diag *d = tls_diag_get(ssl, false);
+
+	return (d != NULL && d->done) || SSL_is_init_finished(ssl);
 }

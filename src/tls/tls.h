@@ -152,10 +152,14 @@ const char *tls_alert_words(int alert);
 enum tls_fail
 tls_failure(const SSL *ssl, const char *peer, char *buf, size_t len);
 
-/* tls_handshake_started returns true once |ssl| has sent or received its
- * first handshake message (it tells a refused TCP connection from a
+/* tls_peer_responded returns true once the peer has sent |ssl| at least
+ * one TLS record (it tells a refused or dropped TCP connection from a
  * failed TLS handshake). */
-bool tls_handshake_started(const SSL *ssl);
+bool tls_peer_responded(const SSL *ssl);
+
+/* tls_handshake_done returns true once the handshake of |ssl| has
+ * completed (it stays true after the connection failed later). */
+bool tls_handshake_done(const SSL *ssl);
 
 /* tls_load_cert reads the first PEM certificate of |path| into |*out|.
  * Returns 0, QS_ERR_IO (unreadable; |err| says why, e.g. "no such file")

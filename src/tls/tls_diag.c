@@ -113,14 +113,29 @@ tls_info_cb(const SSL *ssl, int where, int ret)
 
 	if (d == NULL)
 		return;
-	if (where & (SSL_CB_HANDSHAKE_START | SSL_CB_LOOP))
-		d->started = true;
+	if (where & SSL_CB_HANDSHAKE_DONE)
+		d->done = true;
 	if (!(where & SSL_CB_ALERT) || desc == SSL_AD_CLOSE_NOTIFY)
 		return;
 	if ((where & SSL_CB_READ) && d->alert_recv == TLS_ALERT_NONE)
 		d->alert_recv = desc;
 	if ((where & SSL_CB_WRITE) && d->alert_sent == TLS_ALERT_NONE)
 		d->alert_sent = desc;
+}
+
+void
+tls_msg_cb(int write_p, int version, int content_type, const void *buf,
+    size_t len, SSL *ssl, void *arg)
+{
+	struct tls_diag *d;
+
+	(void)version;
+	(void)content_type;
+	(void)buf;
+	(void)len;
+	(void)arg;
+	if (!write_p && (d = tls_diag_get(ssl, true)) != NULL)
+		d->responded = true;
 }
 
 const char *
@@ -286,12 +301,12 @@ other_text(const SSL *ssl, const struct tls_diag *d, const char *peer,
 		    SSL_alert_desc_string_long(d->alert_sent));
 		return TLS_FAIL_HANDSHAKE;
 	}
-	if (SSL_is_init_finished(ssl)) {
+	if (tls_handshake_done(ssl)) {
 		if (len > 0)
 			buf[0] = '\0';
 		return TLS_FAIL_NONE;
 	}
-	if (tls_handshake_started(ssl)) {
+	if (tls_peer_responded(ssl)) {
 		snprintf(buf, len, "the TLS handshake with %s failed (%s)",
 		    peer,
 		    e && ERR_reason_error_string(e)

@@ -19,8 +19,11 @@
 struct tls_diag {
 	/* is_server is true on the accepting side. */
 	bool is_server;
-	/* started is set at the first handshake callback. */
-	bool started;
+	/* responded is set when the first TLS record from the peer
+	 * arrives. */
+	bool responded;
+	/* done is set when the handshake completed. */
+	bool done;
 	/* have_verify_err is set at the first verification error. */
 	bool have_verify_err;
 	/* verify_err is that error (X509_V_ERR_*). */
@@ -57,7 +60,11 @@ struct tls_diag *tls_diag_get(const SSL *ssl, bool create);
  * it records the first error and enforces the expected peer CN. */
 int tls_verify_cb(int ok, X509_STORE_CTX *xs);
 
-/* tls_info_cb records handshake progress and alerts. */
+/* tls_info_cb records handshake completion and alerts. */
 void tls_info_cb(const SSL *ssl, int where, int ret);
+
+/* tls_msg_cb records that the peer sent something. */
+void tls_msg_cb(int write_p, int version, int content_type, const void *buf,
+    size_t len, SSL *ssl, void *arg);
 
 #endif /* QS_TLS_INTERNAL_H */

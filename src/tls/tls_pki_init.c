@@ -511,8 +511,9 @@ tls_pki_init(const struct tls_pki_plan *p, struct tls_err *err)
 			seterr(err, QS_ERR_IO, "cannot create %s: %s", p->dir,
 			    strerror(errno));
 			rv = QS_ERR_IO;
-		} else
-			o.n_files = o.n_dirs = 0, o.tmp[0] = '\0';
+		} else {
+			o.tmp[0] = '\0'; /* moved into place as a whole */
+		}
 	}
 	if (o.tmp[0] != '\0')
 		remove_tmp(&o);
