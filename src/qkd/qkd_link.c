@@ -507,12 +507,11 @@ alice_ack(struct qkd_link *l, uint64_t id)
 	if (h == NULL)
 		return QS_ERR_PROTO;
 	m.u.block_id = id;
-	if ((rc = send_msg(l, QKD_ACT_SEND_SERVICE, &m)) != 0)
-		return rc;
 	if ((rc = emit(l, h)) != 0)
 		return rc;
 	l->last_emitted = id;
-	return 0;
+	/* Should this CONFIRM be lost, the next HELLO carries last_emitted. */
+	return send_msg(l, QKD_ACT_SEND_SERVICE, &m);
 }
 
 /* ---- Bob ---- */
@@ -558,7 +557,10 @@ bob_result(struct qkd_link *l, const struct qkd_result *r)
 	uint8_t *key = NULL;
 	int rc;
 
-	if (s == NULL || r->key_len > l->p.max_key_bytes)
+	/* Key only for a block Bob measured; a verdict without key may be
+	 * for a block whose frame never arrived (dark channel). */
+	if ((uint32_t)(r->block_id >> 32) != l->session ||
+	    (r->key_len > 0 && s == NULL) || r->key_len > l->p.max_key_bytes)
 		return QS_ERR_PROTO;
 	if (r->key_len > 0) {
 		if ((key = malloc(r->key_len)) == NULL)
@@ -571,11 +573,14 @@ bob_result(struct qkd_link *l, const struct qkd_result *r)
 		}
 		held_add(l, r->block_id, key, r->key_len);
 	}
-	s->used = false;
+	if (s != NULL)
+		s->used = false;
 	if (r->verdict != QKD_VERDICT_NODET) {
 		l->st.qber = r->qber_ppm / 1e6;
 		l->st.qber_upper = r->qber_upper_ppm / 1e6;
 		l->st.visibility = r->vis_ppm / 1e6;
+	} else {
+		l->st.detection_rate = 0;
 	}
 	return note_verdict(
 	    l, r->block_id, (enum qkd_verdict)r->verdict, r->key_len);
