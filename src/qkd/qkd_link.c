@@ -296,11 +296,11 @@ qkd_link_get_stats(const struct qkd_link *l, struct qkd_link_stats *out)
 	*out = l->st;
 }
 
-int
-qkd_link_service_up(struct qkd_link *l, qs_tstamp now)
+/* send_hello queues this end's HELLO. */
+static int
+send_hello(struct qkd_link *l)
 {
 	struct qkd_msg m = { .type = QKD_MSG_HELLO };
-	int rc;
 
 	m.u.hello.role = (uint8_t)l->role;
 	m.u.hello.protocol = (uint8_t)l->p.protocol;
@@ -308,11 +308,21 @@ qkd_link_service_up(struct qkd_link *l, qs_tstamp now)
 		m.u.hello.session = l->session;
 		m.u.hello.last_block = l->last_emitted;
 	}
-	if ((rc = send_msg(l, QKD_ACT_SEND_SERVICE, &m)) != 0)
+	return send_msg(l, QKD_ACT_SEND_SERVICE, &m);
+}
+
+int
+qkd_link_service_up(struct qkd_link *l, qs_tstamp now)
+{
+	int rc;
+
+	(void)now;
+	/* Alice speaks first; Bob answers her HELLO once he knows the
+	 * session, and Alice starts blocks only on that answer, so no frame
+	 * can overtake the HELLO that makes it siftable. */
+	if (l->role == QKD_ROLE_ALICE && (rc = send_hello(l)) != 0)
 		return rc;
 	l->service_up = true;
-	if (l->role == QKD_ROLE_ALICE)
-		l->next_block = now;
 	return set_state(l, QKD_LINK_RUNNING);
 }
 
@@ -514,6 +524,17 @@ alice_ack(struct qkd_link *l, uint64_t id)
 	return send_msg(l, QKD_ACT_SEND_SERVICE, &m);
 }
 
+static int
+alice_hello(struct qkd_link *l, const struct qkd_hello *h, qs_tstamp now)
+{
+	if (h->role != QKD_ROLE_BOB)
+		return QS_ERR_PROTO;
+	/* Bob knows the session now: start the blocks. */
+	if (l->next_block == QS_TSTAMP_NONE)
+		l->next_block = now;
+	return 0;
+}
+
 /* ---- Bob ---- */
 
 static int
@@ -535,8 +556,10 @@ bob_qframe(struct qkd_link *l, const struct qkd_qframe *f)
 	/* Frames of another session (e.g. still in flight from before a
 	 * reconnect) or before the HELLO cannot be sifted: ignore them. */
 	if (!l->service_up || !l->have_session ||
-	    (uint32_t)(f->block_id >> 32) != l->session)
+	    (uint32_t)(f->block_id >> 32) != l->session) {
+		l->st.frames_ignored++;
 		return 0;
+	}
 	m.u.report.block_id = f->block_id;
 	rc = qkd_model_sample(&l->p, &f->o, l->rand, &m.u.report.c);
 	if (rc != 0)
@@ -608,6 +631,8 @@ emit_all(struct qkd_link *l)
 static int
 bob_hello(struct qkd_link *l, const struct qkd_hello *h)
 {
+	int rc;
+
 	if (h->role != QKD_ROLE_ALICE)
 		return QS_ERR_PROTO;
 	l->session = h->session;
@@ -624,7 +649,9 @@ bob_hello(struct qkd_link *l, const struct qkd_hello *h)
 			k->id > h->last_block))
 			held_drop(l, k);
 	}
-	return emit_all(l);
+	if ((rc = emit_all(l)) != 0)
+		return rc;
+	return send_hello(l);
 }
 
 static int
@@ -665,7 +692,7 @@ qkd_link_recv_quantum(
 }
 
 static int
-dispatch_service(struct qkd_link *l, const struct qkd_msg *m)
+dispatch_service(struct qkd_link *l, const struct qkd_msg *m, qs_tstamp now)
 {
 	bool alice = l->role == QKD_ROLE_ALICE;
 
@@ -673,8 +700,7 @@ dispatch_service(struct qkd_link *l, const struct qkd_msg *m)
 		if (m->u.hello.protocol != (uint8_t)l->p.protocol)
 			return QS_ERR_PROTO;
 		if (alice)
-			return m->u.hello.role == QKD_ROLE_BOB ? 0
-							       : QS_ERR_PROTO;
+			return alice_hello(l, &m->u.hello, now);
 		return bob_hello(l, &m->u.hello);
 	}
 	if (alice && m->type == QKD_MSG_REPORT)
@@ -695,12 +721,11 @@ qkd_link_recv_service(
 	struct qkd_msg m;
 	int rc;
 
-	(void)now;
 	if (!l->service_up)
 		return QS_ERR_STATE;
 	rc = qkd_wire_decode(msg, len, &m);
 	if (rc == 0)
-		rc = dispatch_service(l, &m);
+		rc = dispatch_service(l, &m, now);
 	if (rc != 0 && !qs_err_is_fatal(rc))
 		l->st.bad_messages++;
 	return rc;

@@ -16,7 +16,7 @@
 
 /* fz_fill hands out "QSKD" first (Alice's session), then an xorshift
  * stream. */
-static int
+static inline int
 fz_fill(void *ctx, uint8_t *out, size_t len)
 {
 	uint64_t *s = ctx;
@@ -29,7 +29,7 @@ fz_fill(void *ctx, uint8_t *out, size_t len)
 	return qs_rand_counter_fill(ctx, out, len);
 }
 
-static uint32_t
+static inline uint32_t
 fz_session(void)
 {
 	uint32_t s;
@@ -38,7 +38,7 @@ fz_session(void)
 	return s;
 }
 
-static void
+static inline void
 fz_drain(struct qkd_link *l)
 {
 	struct qkd_action a;
@@ -49,7 +49,7 @@ fz_drain(struct qkd_link *l)
 
 /* fz_check_round_trip decodes |msg| and, if that succeeds, checks that
  * re-encoding gives the same bytes. */
-static void
+static inline void
 fz_check_round_trip(const uint8_t *msg, size_t len)
 {
 	struct qkd_msg m;
@@ -68,7 +68,7 @@ fz_check_round_trip(const uint8_t *msg, size_t len)
 }
 
 /* fz_hello_from_alice makes Bob accept Alice's session. */
-static void
+static inline void
 fz_hello_from_alice(struct qkd_link *bob)
 {
 	struct qkd_msg m = { .type = QKD_MSG_HELLO };
@@ -80,6 +80,20 @@ fz_hello_from_alice(struct qkd_link *bob)
 	qs_wbuf_init(&w, buf, sizeof(buf));
 	qkd_wire_encode(&w, &m);
 	qkd_link_recv_service(bob, buf, w.len, 0);
+}
+
+/* fz_hello_from_bob completes Alice's handshake: she may send blocks. */
+static inline void
+fz_hello_from_bob(struct qkd_link *alice)
+{
+	struct qkd_msg m = { .type = QKD_MSG_HELLO };
+	uint8_t buf[64];
+	struct qs_wbuf w;
+
+	m.u.hello.role = QKD_ROLE_BOB;
+	qs_wbuf_init(&w, buf, sizeof(buf));
+	qkd_wire_encode(&w, &m);
+	qkd_link_recv_service(alice, buf, w.len, 0);
 }
 
 #endif /* QS_FUZZ_QKD_COMMON_H */

@@ -40,6 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    qkd_link_new(&bob, QKD_ROLE_BOB, &p, &rb, 0) != 0)
 		goto out;
 	qkd_link_service_up(alice, 0);
+	fz_hello_from_bob(alice);
 	qkd_link_handle_expiry(alice, 0); /* sends block 1 */
 	qkd_link_service_up(bob, 0);
 	fz_hello_from_alice(bob);
