@@ -93,7 +93,8 @@ alice_read(struct bufferevent *bev, void *arg)
 		}
 		if (evbuffer_get_length(in) < total)
 			return;
-		rec = evbuffer_pullup(in, (ev_ssize_t)total);
+		if ((rec = evbuffer_pullup(in, (ev_ssize_t)total)) == NULL)
+			return;
 		relay_frame(e, rec, total);
 		evbuffer_drain(in, total);
 	}
