@@ -296,11 +296,11 @@ qkd_link_get_stats(const struct qkd_link *l, struct qkd_link_stats *out)
 	*out = l->st;
 }
 
-int
-qkd_link_service_up(struct qkd_link *l, qs_tstamp now)
+/* send_hello queues this end's HELLO. */
+static int
+send_hello(struct qkd_link *l)
 {
 	struct qkd_msg m = { .type = QKD_MSG_HELLO };
-	int rc;
 
 	m.u.hello.role = (uint8_t)l->role;
 	m.u.hello.protocol = (uint8_t)l->p.protocol;
@@ -308,11 +308,21 @@ qkd_link_service_up(struct qkd_link *l, qs_tstamp now)
 		m.u.hello.session = l->session;
 		m.u.hello.last_block = l->last_emitted;
 	}
-	if ((rc = send_msg(l, QKD_ACT_SEND_SERVICE, &m)) != 0)
+	return send_msg(l, QKD_ACT_SEND_SERVICE, &m);
+}
+
+int
+qkd_link_service_up(struct qkd_link *l, qs_tstamp now)
+{
+	int rc;
+
+	(void)now;
+	/* Alice speaks first; Bob answers her HELLO once he knows the
+	 * session, and Alice starts blocks only on that answer, so no frame
+	 * can overtake the HELLO that makes it siftable. */
+	if (l->role == QKD_ROLE_ALICE && (rc = send_hello(l)) != 0)
 		return rc;
 	l->service_up = true;
-	if (l->role == QKD_ROLE_ALICE)
-		l->next_block = now;
 	return set_state(l, QKD_LINK_RUNNING);
 }
 
@@ -507,11 +517,21 @@ alice_ack(struct qkd_link *l, uint64_t id)
 	if (h == NULL)
 		return QS_ERR_PROTO;
 	m.u.block_id = id;
-	if ((rc = send_msg(l, QKD_ACT_SEND_SERVICE, &m)) != 0)
-		return rc;
 	if ((rc = emit(l, h)) != 0)
 		return rc;
 	l->last_emitted = id;
+	/* Should this CONFIRM be lost, the next HELLO carries last_emitted. */
+	return send_msg(l, QKD_ACT_SEND_SERVICE, &m);
+}
+
+static int
+alice_hello(struct qkd_link *l, const struct qkd_hello *h, qs_tstamp now)
+{
+	if (h->role != QKD_ROLE_BOB)
+		return QS_ERR_PROTO;
+	/* Bob knows the session now: start the blocks. */
+	if (l->next_block == QS_TSTAMP_NONE)
+		l->next_block = now;
 	return 0;
 }
 
@@ -536,8 +556,10 @@ bob_qframe(struct qkd_link *l, const struct qkd_qframe *f)
 	/* Frames of another session (e.g. still in flight from before a
 	 * reconnect) or before the HELLO cannot be sifted: ignore them. */
 	if (!l->service_up || !l->have_session ||
-	    (uint32_t)(f->block_id >> 32) != l->session)
+	    (uint32_t)(f->block_id >> 32) != l->session) {
+		l->st.frames_ignored++;
 		return 0;
+	}
 	m.u.report.block_id = f->block_id;
 	rc = qkd_model_sample(&l->p, &f->o, l->rand, &m.u.report.c);
 	if (rc != 0)
@@ -558,7 +580,10 @@ bob_result(struct qkd_link *l, const struct qkd_result *r)
 	uint8_t *key = NULL;
 	int rc;
 
-	if (s == NULL || r->key_len > l->p.max_key_bytes)
+	/* Key only for a block Bob measured; a verdict without key may be
+	 * for a block whose frame never arrived (dark channel). */
+	if ((uint32_t)(r->block_id >> 32) != l->session ||
+	    (r->key_len > 0 && s == NULL) || r->key_len > l->p.max_key_bytes)
 		return QS_ERR_PROTO;
 	if (r->key_len > 0) {
 		if ((key = malloc(r->key_len)) == NULL)
@@ -571,11 +596,14 @@ bob_result(struct qkd_link *l, const struct qkd_result *r)
 		}
 		held_add(l, r->block_id, key, r->key_len);
 	}
-	s->used = false;
+	if (s != NULL)
+		s->used = false;
 	if (r->verdict != QKD_VERDICT_NODET) {
 		l->st.qber = r->qber_ppm / 1e6;
 		l->st.qber_upper = r->qber_upper_ppm / 1e6;
 		l->st.visibility = r->vis_ppm / 1e6;
+	} else {
+		l->st.detection_rate = 0;
 	}
 	return note_verdict(
 	    l, r->block_id, (enum qkd_verdict)r->verdict, r->key_len);
@@ -603,6 +631,8 @@ emit_all(struct qkd_link *l)
 static int
 bob_hello(struct qkd_link *l, const struct qkd_hello *h)
 {
+	int rc;
+
 	if (h->role != QKD_ROLE_ALICE)
 		return QS_ERR_PROTO;
 	l->session = h->session;
@@ -619,7 +649,9 @@ bob_hello(struct qkd_link *l, const struct qkd_hello *h)
 			k->id > h->last_block))
 			held_drop(l, k);
 	}
-	return emit_all(l);
+	if ((rc = emit_all(l)) != 0)
+		return rc;
+	return send_hello(l);
 }
 
 static int
@@ -660,7 +692,7 @@ qkd_link_recv_quantum(
 }
 
 static int
-dispatch_service(struct qkd_link *l, const struct qkd_msg *m)
+dispatch_service(struct qkd_link *l, const struct qkd_msg *m, qs_tstamp now)
 {
 	bool alice = l->role == QKD_ROLE_ALICE;
 
@@ -668,8 +700,7 @@ dispatch_service(struct qkd_link *l, const struct qkd_msg *m)
 		if (m->u.hello.protocol != (uint8_t)l->p.protocol)
 			return QS_ERR_PROTO;
 		if (alice)
-			return m->u.hello.role == QKD_ROLE_BOB ? 0
-							       : QS_ERR_PROTO;
+			return alice_hello(l, &m->u.hello, now);
 		return bob_hello(l, &m->u.hello);
 	}
 	if (alice && m->type == QKD_MSG_REPORT)
@@ -690,12 +721,11 @@ qkd_link_recv_service(
 	struct qkd_msg m;
 	int rc;
 
-	(void)now;
 	if (!l->service_up)
 		return QS_ERR_STATE;
 	rc = qkd_wire_decode(msg, len, &m);
 	if (rc == 0)
-		rc = dispatch_service(l, &m);
+		rc = dispatch_service(l, &m, now);
 	if (rc != 0 && !qs_err_is_fatal(rc))
 		l->st.bad_messages++;
 	return rc;

@@ -10,6 +10,9 @@
  *                    counts), RESULT (Alice's verdict and the key), ACK,
  *                    CONFIRM.
  *
+ * Handshake: Alice sends HELLO (session, last block emitted), Bob
+ * answers with his HELLO, then Alice starts the blocks.
+ *
  * Per block (every params.period_s while the service channel is up):
  *
  *   Alice  --qframe(block)-->  [fibre / Eve]  -->  Bob samples his
@@ -145,6 +148,9 @@ struct qkd_link_stats {
 	uint64_t key_bytes;
 	/* frames counts qframes sent (Alice) or received (Bob). */
 	uint64_t frames;
+	/* frames_ignored counts Bob's frames that could not be sifted (of
+	 * another session, or before Alice's HELLO). */
+	uint64_t frames_ignored;
 	/* bad_messages counts received messages rejected as malformed. */
 	uint64_t bad_messages;
 };
@@ -165,9 +171,10 @@ int qkd_link_new(struct qkd_link **out, enum qkd_role role,
 /* qkd_link_del wipes every pending key and frees |l| (NULL is fine). */
 void qkd_link_del(struct qkd_link *l);
 
-/* qkd_link_service_up tells the link the service channel is connected:
- * it queues a HELLO, and Alice starts a block now. Returns 0 or
- * QS_ERR_NOMEM. */
+/* qkd_link_service_up tells the link the service channel is connected.
+ * Alice queues her HELLO (session, last block emitted); Bob answers it
+ * with his, and Alice sends her first block when Bob's HELLO arrives.
+ * Returns 0 or QS_ERR_NOMEM. */
 int qkd_link_service_up(struct qkd_link *l, qs_tstamp now);
 
 /* qkd_link_service_down tells the link the service channel is lost:

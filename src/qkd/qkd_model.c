@@ -163,6 +163,9 @@ qkd_params_check(struct qkd_params *p, char *err, size_t errlen)
 		snprintf(err, errlen, "qkd protocol %d is unknown", (int)proto);
 		return QS_ERR_CONFIG;
 	}
+	/* mu1 = 0 in a config file means "the protocol's default". */
+	if (p->mu[0] == 0)
+		p->mu[0] = proto == QKD_PROTO_COW ? 0.2 : 0.6;
 	if ((rc = check_ranges(p, err, errlen)) != 0)
 		return rc;
 	if (proto == QKD_PROTO_BB84_DECOY &&

@@ -125,10 +125,12 @@ double qkd_h2(double x);
  * |proto| (the COW defaults differ in mu[0] only). */
 void qkd_params_default(struct qkd_params *p, enum qkd_protocol proto);
 
-/* qkd_params_check parses p->protocol_name (if not empty) and checks
- * every range and cross-field rule (mu1 > mu2 + mu3, probabilities sum to
- * 1, ...). Returns 0 or QS_ERR_CONFIG with the problem in |err|; |p| is
- * changed only by the protocol parse. */
+/* qkd_params_check parses p->protocol_name (if not empty) into
+ * p->protocol, replaces mu[0] == 0 by the protocol's default (0.6 BB84,
+ * 0.2 COW), and checks every range and cross-field rule (mu1 > mu2 + mu3,
+ * probabilities sum to 1, ...). Returns 0, or QS_ERR_CONFIG with the
+ * problem in |err| (then |p| may have been normalised but is otherwise
+ * unchanged). */
 int qkd_params_check(struct qkd_params *p, char *err, size_t errlen);
 
 /* qkd_block_pulses returns f_rep * period_s, the pulses (slots) of a
