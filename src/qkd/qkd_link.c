@@ -255,9 +255,12 @@ qkd_link_new(struct qkd_link **out, enum qkd_role role,
 		goto fail;
 	l->period_ns = (uint64_t)llround(l->p.period_s * 1e9);
 	if (role == QKD_ROLE_ALICE) {
+		/* 31 bits: block ids (session << 32 | seq) stay below
+		 * INT64_MAX, which the KME's store (SQLite INTEGER) needs. */
 		do {
 			rc = qs_rand_bytes(
 			    rand, &l->session, sizeof(l->session));
+			l->session &= 0x7fffffffu;
 		} while (rc == 0 && l->session == 0);
 		if (rc != 0)
 			goto fail;
