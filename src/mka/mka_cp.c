@@ -19,7 +19,8 @@ static const unsigned legal[MKA_CP_STATE_COUNT] = {
 	[MKA_CP_ALLOWED] = BIT(MKA_CP_CHANGE),
 	[MKA_CP_AUTHENTICATED] = BIT(MKA_CP_CHANGE),
 	[MKA_CP_SECURED] = BIT(MKA_CP_CHANGE) | BIT(MKA_CP_RECEIVE),
-	[MKA_CP_RECEIVE] = BIT(MKA_CP_RECEIVING),
+	/* RECEIVE -> RECEIVE is ours: see next_state() */
+	[MKA_CP_RECEIVE] = BIT(MKA_CP_RECEIVING) | BIT(MKA_CP_RECEIVE),
 	[MKA_CP_RECEIVING] =
 	    BIT(MKA_CP_ABANDON) | BIT(MKA_CP_READY) | BIT(MKA_CP_TRANSMIT),
 	[MKA_CP_READY] = BIT(MKA_CP_ABANDON) | BIT(MKA_CP_TRANSMIT),
@@ -119,6 +120,9 @@ enter_secured(struct mka_cp *cp)
 static void
 enter_receive(struct mka_cp *cp)
 {
+	/* re-entered after a failed install: drop what was half made */
+	if (cp->has_lki && !cp->using_receive_sas)
+		cp->ops->delete_sas(cp->ops_ctx, &cp->lki);
 	cp->lki = cp->distributed_ki;
 	cp->lan = cp->distributed_an;
 	cp->has_lki = true;
@@ -234,6 +238,47 @@ cp_enter(struct mka_cp *cp, enum mka_cp_state to, qs_tstamp now)
 	return true;
 }
 
+/* next_rollover covers the states of one SAK rollover (RECEIVE to
+ * TRANSMITTING). */
+static enum mka_cp_state
+next_rollover(const struct mka_cp *cp, qs_tstamp now)
+{
+	switch (cp->state) {
+	case MKA_CP_RECEIVE:
+		if (cp->using_receive_sas)
+			return MKA_CP_RECEIVING;
+		/* Not in Figure 12-2: if the SecY could not install the
+		 * receive SAs, a newer SAK is tried instead of waiting in
+		 * RECEIVE forever (see mka_cp_step). */
+		break;
+	case MKA_CP_RECEIVING:
+		if (cp->new_sak || changed_connect(cp))
+			return MKA_CP_ABANDON;
+		if (!cp->elected_self)
+			return MKA_CP_READY;
+		if (cp->all_receiving || !cp->controlled_port_enabled ||
+		    expired(cp->transmit_when, now))
+			return MKA_CP_TRANSMIT;
+		break;
+	case MKA_CP_READY:
+		if (cp->new_sak || changed_connect(cp))
+			return MKA_CP_ABANDON;
+		if (cp->server_transmitting || !cp->controlled_port_enabled)
+			return MKA_CP_TRANSMIT;
+		break;
+	case MKA_CP_TRANSMIT:
+		if (cp->using_transmit_sa)
+			return MKA_CP_TRANSMITTING;
+		break;
+	case MKA_CP_TRANSMITTING:
+		if (expired(cp->retire_when, now) || changed_connect(cp))
+			return MKA_CP_RETIRE;
+		break;
+	default: break;
+	}
+	return cp->state;
+}
+
 /* next_state evaluates the arcs out of the current state (Figure 12-2)
  * and returns the state to enter, or the current one. */
 static enum mka_cp_state
@@ -264,40 +309,13 @@ next_state(const struct mka_cp *cp, qs_tstamp now)
 		if (cp->new_sak)
 			return MKA_CP_RECEIVE;
 		break;
-	case MKA_CP_RECEIVE:
-		if (cp->using_receive_sas)
-			return MKA_CP_RECEIVING;
-		break;
-	case MKA_CP_RECEIVING:
-		if (cp->new_sak || changed_connect(cp))
-			return MKA_CP_ABANDON;
-		if (!cp->elected_self)
-			return MKA_CP_READY;
-		if (cp->all_receiving || !cp->controlled_port_enabled ||
-		    expired(cp->transmit_when, now))
-			return MKA_CP_TRANSMIT;
-		break;
-	case MKA_CP_READY:
-		if (cp->new_sak || changed_connect(cp))
-			return MKA_CP_ABANDON;
-		if (cp->server_transmitting || !cp->controlled_port_enabled)
-			return MKA_CP_TRANSMIT;
-		break;
-	case MKA_CP_TRANSMIT:
-		if (cp->using_transmit_sa)
-			return MKA_CP_TRANSMITTING;
-		break;
-	case MKA_CP_TRANSMITTING:
-		if (expired(cp->retire_when, now) || changed_connect(cp))
-			return MKA_CP_RETIRE;
-		break;
 	case MKA_CP_ABANDON:
 		if (changed_connect(cp))
 			return MKA_CP_RETIRE;
 		if (cp->new_sak)
 			return MKA_CP_RECEIVE;
 		break;
-	default: break;
+	default: return next_rollover(cp, now);
 	}
 	return cp->state;
 }
@@ -310,8 +328,10 @@ mka_cp_step(struct mka_cp *cp, qs_tstamp now)
 	 * guards against a bug. */
 	for (int i = 0; i < 32; i++) {
 		enum mka_cp_state to = next_state(cp, now);
+		bool reenter = cp->state == MKA_CP_RECEIVE &&
+		    !cp->using_receive_sas && cp->new_sak;
 
-		if (to == cp->state || !cp_enter(cp, to, now))
+		if ((to == cp->state && !reenter) || !cp_enter(cp, to, now))
 			return;
 	}
 }

@@ -187,8 +187,12 @@ select_principal(struct mka_kay *kay)
 			best = kay->ca[i];
 	if (best == cur)
 		return;
-	if (cur != NULL)
+	if (cur != NULL) {
+		/* only the principal distributes or installs SAKs */
 		cur->principal = false;
+		cur->distributing = false;
+		cur->rx_pending = false;
+	}
 	kay->principal = best;
 	kay->ctr.principal_changes++;
 	if (best == NULL) {

@@ -93,6 +93,8 @@ f_create_rxsa(void *ctx, const struct mka_sa_params *p)
 	struct fake_rxsc *sc = fake_rxsc_find(f, &p->sci);
 
 	rec(f, FOP_CREATE_RXSA, &p->sci, p->an);
+	if (f->fail_create_rxsa)
+		return QS_ERR_IO;
 	if (sc == NULL || p->an > 3 || sc->sa[p->an].present) {
 		f->violations++;
 		return QS_ERR_INVAL;

@@ -74,6 +74,9 @@ struct fake_secy {
 	/* log[0..nlog) is the call log. */
 	struct fake_call log[FAKE_MAX_LOG];
 	size_t nlog;
+	/* fail_create_rxsa makes create_receive_sa fail (fault
+	 * injection). */
+	bool fail_create_rxsa;
 	/* violations counts contract breaches (e.g. deleting the SA in use,
 	 * an SA for an SC that does not exist). */
 	unsigned violations;

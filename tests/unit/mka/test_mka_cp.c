@@ -13,6 +13,7 @@
 #define S(x) ((qs_tstamp)(x)*QS_NS_PER_S)
 
 struct rec {
+	int fail_creates;
 	int creates, enable_rx, enable_tx, new_info;
 	int deletes;
 	struct mka_ki deleted[8];
@@ -32,6 +33,10 @@ r_create(void *ctx, const struct mka_ki *ki, uint8_t an)
 	r->creates++;
 	r->last_created = *ki;
 	r->last_an = an;
+	if (r->fail_creates > 0) {
+		r->fail_creates--;
+		return -16;
+	}
 	return 0;
 }
 
@@ -287,6 +292,33 @@ test_change_on_disconnect(void **state)
 	assert_int_equal(r.deletes, 2);
 }
 
+/* A SecY that fails to install the SAs keeps the CP in RECEIVE; a newer
+ * SAK is tried (our extension of Figure 12-2, so the CP cannot wedge). */
+static void
+test_receive_retry(void **state)
+{
+	struct mka_cp cp;
+	struct rec r = { 0 };
+
+	(void)state;
+	mka_cp_init(&cp, &rec_ops, &r, S(6), S(3), 0);
+	cp.connect = MKA_CONNECT_SECURE;
+	r.fail_creates = 1;
+	distribute(&cp, 1, 0);
+	mka_cp_step(&cp, S(1));
+	assert_int_equal(cp.state, MKA_CP_RECEIVE);
+	assert_false(cp.lrx);
+	mka_cp_step(&cp, S(100));
+	assert_int_equal(cp.state, MKA_CP_RECEIVE);
+	distribute(&cp, 2, 1);
+	mka_cp_step(&cp, S(101));
+	assert_int_equal(r.deletes, 1); /* the half-made key 1 */
+	assert_int_equal(r.deleted[0].kn, 1);
+	assert_int_equal(cp.state, MKA_CP_RETIRE);
+	assert_int_equal(cp.oki.kn, 2);
+	assert_int_equal(cp.illegal, 0);
+}
+
 static void
 test_legality(void **state)
 {
@@ -310,6 +342,7 @@ main(void)
 		cmocka_unit_test(test_follower),
 		cmocka_unit_test(test_abandon),
 		cmocka_unit_test(test_change_on_disconnect),
+		cmocka_unit_test(test_receive_retry),
 		cmocka_unit_test(test_legality),
 	};
 

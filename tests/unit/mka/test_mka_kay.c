@@ -156,10 +156,14 @@ static void
 test_election_priority(void **state)
 {
 	struct wire *w = new_wire();
+	struct mka_kay_settings s;
 
 	(void)state;
+	/* the Key Server here speaks MKA version 1, as hostap does */
 	add_node(w, 1, 32, 0);
-	add_node(w, 2, 10, 0);
+	test_settings(&s, 2, 10);
+	s.mka_version = 1;
+	wire_add(w, &s);
 	add_ca_all(w, cak1, 32, ckn1, 16);
 	wire_run_for(w, S(10));
 	assert_false(ca_status(w, 0, ckn1, 16).is_key_server);
@@ -462,6 +466,40 @@ test_rekey_request(void **state)
 	wire_run_for(w, S(5));
 	assert_int_equal(ctr(w, 0)->rekey_request, 1);
 	assert_pair_secured(w, 0, 1);
+	del_wire(w);
+}
+
+/* While a SAK is not yet received by every live peer the Key Server
+ * repeats it at the bounded hello time (0.5 s), not every 2 s. A peer
+ * whose SecY cannot install the SA never claims to receive with it. */
+static void
+test_bounded_hello(void **state)
+{
+	struct wire *w = new_wire();
+	struct mka_kay_status st;
+	uint64_t before;
+
+	(void)state;
+	add_node(w, 1, 16, 0);
+	add_node(w, 2, 16, 0);
+	w->n[1].secy.fail_create_rxsa = true;
+	add_ca_all(w, cak1, 32, ckn1, 16);
+	wire_run_for(w, S(2));
+	before = ctr(w, 0)->tx_mkpdu;
+	wire_run_for(w, S(5));
+	assert_true(ctr(w, 0)->tx_mkpdu - before >= 9);
+	assert_true(ctr(w, 1)->secy_errors > 0);
+	mka_kay_get_status(w->n[1].kay, &st);
+	assert_int_equal(st.cp_state, MKA_CP_RECEIVE);
+	assert_false(w->n[1].secy.port);
+	/* the peer recovers: the next SAK completes, hellos slow down */
+	w->n[1].secy.fail_create_rxsa = false;
+	assert_int_equal(mka_kay_request_rekey(w->n[0].kay, w->now), 0);
+	wire_run_for(w, S(10));
+	assert_pair_secured(w, 0, 1);
+	before = ctr(w, 0)->tx_mkpdu;
+	wire_run_for(w, S(10));
+	assert_true(ctr(w, 0)->tx_mkpdu - before <= 6);
 	del_wire(w);
 }
 
@@ -877,6 +915,7 @@ main(void)
 		cmocka_unit_test(test_rekey_on_pn_report),
 		cmocka_unit_test(test_periodic_rekey),
 		cmocka_unit_test(test_rekey_request),
+		cmocka_unit_test(test_bounded_hello),
 		cmocka_unit_test(test_cak_rollover),
 		cmocka_unit_test(test_forged_icv),
 		cmocka_unit_test(test_replayed_mn),
