@@ -599,6 +599,9 @@ mka_part_send(struct mka_participant *p, qs_tstamp now)
 	memcpy(pdu.da, pae_group, MKA_ETH_ALEN);
 	memcpy(pdu.sa, kay->s.mac, MKA_ETH_ALEN);
 	pdu.eapol_version = MKA_EAPOL_VERSION;
+	/* an MN never wraps: a fresh MI restarts it (9.4.2) */
+	if (p->mn == UINT32_MAX && mka_part_new_mi(p))
+		kay->ctr.mi_changes++;
 	p->mn++;
 	build_basic(p, &pdu.basic);
 	build_peers(p, true, &pdu.live, live);

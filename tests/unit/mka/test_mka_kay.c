@@ -856,6 +856,73 @@ test_dist_sak_forms(void **state)
 	}
 }
 
+/* craft builds a valid MKPDU for CA1 from SCI ..:0x33, signed with the
+ * CA's ICK, whose Live Peer List echoes |mi| with |mn|. */
+static size_t
+craft(uint8_t *f, const uint8_t *mi, uint32_t mn)
+{
+	struct mka_pdu p;
+	uint8_t entry[16], ick[32], icv[16];
+	size_t off, len;
+
+	memset(&p, 0, sizeof(p));
+	memcpy(p.da, (uint8_t[])MKA_PAE_GROUP_ADDR, 6);
+	p.sa[0] = 2;
+	p.sa[5] = 0x33;
+	p.eapol_version = 3;
+	p.basic.version = 1;
+	p.basic.ks_priority = 200;
+	p.basic.macsec_desired = true;
+	p.basic.macsec_capability = 2;
+	memcpy(p.basic.sci.b, p.sa, 6);
+	p.basic.sci.b[7] = 1;
+	memset(p.basic.mi, 0x77, 12);
+	p.basic.mn = 1;
+	memcpy(p.basic.algo_agility, (uint8_t[])MKA_ALGO_AGILITY_2009, 4);
+	memcpy(p.basic.ckn, ckn1, 16);
+	p.basic.ckn_len = 16;
+	memcpy(entry, mi, 12);
+	entry[12] = (uint8_t)(mn >> 24);
+	entry[13] = (uint8_t)(mn >> 16);
+	entry[14] = (uint8_t)(mn >> 8);
+	entry[15] = (uint8_t)mn;
+	p.live = (struct mka_peer_list){ true, 0, entry, 1 };
+	assert_int_equal(mka_pdu_encode(&p, f, MKA_FRAME_MAX, &off, &len), 0);
+	assert_int_equal(mka_derive_ick(cak1, 32, ckn1, 16, ick), 0);
+	assert_int_equal(mka_icv(ick, 32, f, off, icv), 0);
+	mka_pdu_set_icv(f, off, icv);
+	return len;
+}
+
+/* Somebody else echoes our MI with an MN we never sent: the MI is in use
+ * elsewhere, so we pick a new one (9.4.2), and the session recovers. */
+static void
+test_mi_collision(void **state)
+{
+	struct wire *w = new_wire();
+	struct mka_ca_status before, after;
+	uint8_t f[MKA_FRAME_MAX];
+	size_t len;
+
+	(void)state;
+	secure_pair(w, 0);
+	before = ca_status(w, 0, ckn1, 16);
+	len = craft(f, before.mi, before.mn + 100);
+	assert_int_equal(mka_kay_recv(w->n[0].kay, f, len, w->now), 0);
+	after = ca_status(w, 0, ckn1, 16);
+	assert_int_equal(ctr(w, 0)->mi_changes, 1);
+	assert_memory_not_equal(before.mi, after.mi, 12);
+	/* an echo of a recent MN is fine: the sender becomes live */
+	wire_run_for(w, S(15));
+	assert_pair_secured(w, 0, 1);
+	after = ca_status(w, 0, ckn1, 16);
+	len = craft(f, after.mi, after.mn);
+	assert_int_equal(mka_kay_recv(w->n[0].kay, f, len, w->now), 0);
+	assert_int_equal(ctr(w, 0)->mi_changes, 1);
+	assert_int_equal(ca_status(w, 0, ckn1, 16).live_peers, 2);
+	del_wire(w);
+}
+
 static void
 test_api_errors(void **state)
 {
@@ -924,6 +991,7 @@ main(void)
 		cmocka_unit_test(test_xpn),
 		cmocka_unit_test(test_no_xpn_set),
 		cmocka_unit_test(test_dist_sak_forms),
+		cmocka_unit_test(test_mi_collision),
 		cmocka_unit_test(test_api_errors),
 	};
 
