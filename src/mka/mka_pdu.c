@@ -315,7 +315,7 @@ static int
 dec_basic(struct mka_pdu *pdu, struct qs_rbuf *r, struct mka_pdu_diag *d)
 {
 	struct mka_basic *b = &pdu->basic;
-	struct pset ps;
+	struct pset ps = { 0 };
 	struct qs_rbuf br;
 	int rc;
 
@@ -405,7 +405,7 @@ static int
 dec_psets(struct mka_pdu *pdu, struct qs_rbuf *r, struct mka_pdu_diag *d)
 {
 	bool seen[MKA_PS_XPN + 1] = { false };
-	struct pset ps;
+	struct pset ps = { 0 };
 	int rc;
 
 	while (qs_rbuf_left(r) > MKA_ICV_LEN) {
