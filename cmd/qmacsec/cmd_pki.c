@@ -120,9 +120,8 @@ static void
 print_set(const struct tls_pki_plan *p)
 {
 	printf("created %s (manifest: %s/pki.json)\n", p->dir, p->dir);
-	row("%sca.pem, ca.key", "",
-	    "the CA: give ca.pem to every KME and "
-	    "SAE, keep ca.key offline",
+	row("", "", "ca.pem, ca.key",
+	    "the CA: give ca.pem to every KME and SAE, keep ca.key offline",
 	    "");
 	for (size_t i = 0; i < p->n_kmes; i++) {
 		row("kme/", p->kmes[i].id, "/server.pem, .key",
