@@ -225,6 +225,18 @@ print_status(const struct etsi_status *s)
 	printf("max SAE IDs     %lld\n", (long long)s->max_SAE_ID_count);
 }
 
+/* jfree frees a text from json_dumps() with jansson's own allocator
+ * (etsi_msg_init() installed one that wipes). */
+static void
+jfree(char *t)
+{
+	json_malloc_t m;
+	json_free_t f;
+
+	json_get_alloc_funcs(&m, &f);
+	f(t);
+}
+
 static void
 print_ext(const char *what, const json_t *ext)
 {
@@ -234,7 +246,7 @@ print_ext(const char *what, const json_t *ext)
 		return;
 	t = json_dumps(ext, JSON_COMPACT | JSON_SORT_KEYS);
 	printf("%s %s\n", what, t ? t : "?");
-	free(t);
+	jfree(t);
 }
 
 static void
@@ -287,7 +299,7 @@ print_json(const struct etsi_result *res, bool show)
 	t = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (t != NULL) {
 		printf("%s\n", t);
-		qs_free_wiped(t, strlen(t) + 1);
+		jfree(t);
 	}
 	json_decref(root);
 }
