@@ -62,6 +62,14 @@ etsi_msg_init(void)
 	return 0;
 }
 
+/* Install the allocator at program load too, before main() can make a
+ * jansson value with plain malloc that zfree() would later misread. */
+__attribute__((constructor)) static void
+etsi_msg_ctor(void)
+{
+	etsi_msg_init();
+}
+
 void
 etsi_msg_text_free(char *text)
 {
@@ -86,6 +94,76 @@ etsi_msg_quote(char *dst, size_t cap, const char *src, size_t srclen)
 		for (int i = 0; i < 3 && o + 1 < cap; i++)
 			dst[o++] = '.';
 	dst[o] = '\0';
+}
+
+static int
+hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+etsi_msg_pct_encode(char *out, size_t cap, const char *id)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+		bool plain = (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~';
+		size_t need = plain ? 1 : 3;
+
+		if (o + need + 1 > cap)
+			return -1;
+		if (plain) {
+			out[o++] = (char)*p;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	if (cap == 0)
+		return -1;
+	out[o] = '\0';
+	return (long)o;
+}
+
+long
+etsi_msg_pct_decode(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return -1;
+			hi = hexdigit(s[i + 1]);
+			lo = hexdigit(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			c = hi << 4 | lo;
+			i += 2;
+		}
+		if (o + 1 >= cap)
+			return -2;
+		out[o++] = (char)c;
+	}
+	if (cap == 0)
+		return -2;
+	out[o] = '\0';
+	return (long)o;
 }
 
 bool
@@ -132,12 +210,13 @@ load(const char *body, size_t len, size_t cap, const char *what, bool secret,
 
 	*root = NULL;
 	if (len > cap) {
-		seterr(err, errlen, "the %s is %zu bytes; the limit is %zu",
-		    what, len, cap);
+		seterr(err, errlen,
+		    "the %s body is %zu bytes; the limit is %zu", what, len,
+		    cap);
 		return QS_ERR_RANGE;
 	}
 	if (len == 0) {
-		seterr(err, errlen, "the %s is empty", what);
+		seterr(err, errlen, "the %s body is empty", what);
 		return QS_ERR_INVAL;
 	}
 	*root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
@@ -145,11 +224,13 @@ load(const char *body, size_t len, size_t cap, const char *what, bool secret,
 		etsi_msg_quote(near, sizeof(near), je.text, strlen(je.text));
 		if (secret)
 			seterr(err, errlen,
-			    "the %s is not valid JSON (line %d, column %d)",
+			    "the %s body is not valid JSON (line %d, column "
+			    "%d)",
 			    what, je.line, je.column);
 		else
 			seterr(err, errlen,
-			    "the %s is not valid JSON: %s (line %d, column %d)",
+			    "the %s body is not valid JSON: %s (line %d, "
+			    "column %d)",
 			    what, near, je.line, je.column);
 		qs_memzero(&je, sizeof(je));
 		qs_memzero(near, sizeof(near));
@@ -172,13 +253,12 @@ only_members(json_t *obj, const char *const *allowed, const char *where,
     char *err, size_t errlen)
 {
 	const char *name;
-	json_t *v;
 	char q[64];
+	size_t i;
 
-	json_object_foreach(obj, name, v)
-	{
-		size_t i;
-
+	for (void *it = json_object_iter(obj); it != NULL;
+	     it = json_object_iter_next(obj, it)) {
+		name = json_object_iter_key(it);
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(name, allowed[i]) == 0)
 				break;
@@ -237,7 +317,7 @@ get_id(json_t *obj, const char *name, char out[ETSI_MSG_ID_MAX + 1], char *err,
 	if (strlen(json_string_value(v)) != json_string_length(v) ||
 	    !etsi_msg_id_valid(json_string_value(v))) {
 		seterr(err, errlen,
-		    "'%s' must be 1 to %d characters without control "
+		    "'%s' must be 1 to %d bytes without control "
 		    "characters",
 		    name, ETSI_MSG_ID_MAX);
 		return QS_ERR_INVAL;
@@ -307,8 +387,8 @@ get_object_array(
 	    obj, name, false, ETSI_MSG_MAX_EXTENSIONS, &arr, err, errlen);
 	if (rv != 0 || arr == NULL)
 		return rv;
-	json_array_foreach(arr, i, v)
-	{
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
 		if (!json_is_object(v)) {
 			seterr(err, errlen, "'%s[%zu]' must be a JSON object",
 			    name, i);
@@ -404,14 +484,15 @@ set_opt_object(json_t *obj, const char *name, json_t *v)
 static int
 set_opt_object_array(json_t *obj, const char *name, json_t *v)
 {
-	json_t *e;
 	size_t i;
 
 	if (v == NULL)
 		return 0;
 	if (!json_is_array(v) || json_array_size(v) > ETSI_MSG_MAX_EXTENSIONS)
 		return QS_ERR_INVAL;
-	json_array_foreach(v, i, e) if (!json_is_object(e)) return QS_ERR_INVAL;
+	for (i = 0; i < json_array_size(v); i++)
+		if (!json_is_object(json_array_get(v, i)))
+			return QS_ERR_INVAL;
 	return set_new(obj, name, json_incref(v)) ? 0 : QS_ERR_NOMEM;
 }
 
@@ -543,14 +624,14 @@ decode_sae_ids(
 	    calloc(json_array_size(arr), sizeof(char *));
 	if (r->additional_slave_SAE_IDs == NULL)
 		return QS_ERR_NOMEM;
-	json_array_foreach(arr, i, v)
-	{
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
 		if (!json_is_string(v) ||
 		    strlen(json_string_value(v)) != json_string_length(v) ||
 		    !etsi_msg_id_valid(json_string_value(v))) {
 			seterr(err, errlen,
 			    "'additional_slave_SAE_IDs[%zu]' must be a string "
-			    "of 1 to %d characters without control characters",
+			    "of 1 to %d bytes without control characters",
 			    i, ETSI_MSG_ID_MAX);
 			return QS_ERR_INVAL;
 		}
@@ -749,8 +830,8 @@ etsi_key_container_decode(struct etsi_key_container *out, const char *body,
 		rv = QS_ERR_NOMEM;
 		goto out;
 	}
-	json_array_foreach(arr, i, v)
-	{
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
 		c.n_keys = i + 1;
 		if ((rv = decode_key(v, i, &c.keys[i], err, errlen)) != 0)
 			goto out;
@@ -896,8 +977,8 @@ etsi_key_ids_decode(struct etsi_key_ids *out, const char *body, size_t len,
 		rv = QS_ERR_NOMEM;
 		goto out;
 	}
-	json_array_foreach(arr, i, v)
-	{
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
 		k.n_key_IDs = i + 1;
 		if ((rv = decode_key_id(v, i, &k.key_IDs[i], err, errlen)) != 0)
 			goto out;

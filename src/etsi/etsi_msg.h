@@ -27,9 +27,12 @@
  * length in |*len|; free it with etsi_msg_text_free(), which wipes it
  * (a Key container holds keys).
  *
- * Call etsi_msg_init() once at program start, before any other jansson
- * call: it makes jansson wipe every block it frees, since key containers
- * hold base64 keys in jansson strings.
+ * etsi_msg_init() makes jansson wipe every block it frees, since key
+ * containers hold base64 keys in jansson strings. It must run before any
+ * other jansson call; a constructor in etsi_msg.c runs it at program load
+ * in every program that links this file, and calling it again is a no-op.
+ * Memory jansson returns to the caller (json_dumps) must then be freed
+ * with the free function of json_get_alloc_funcs(), not free().
  */
 #ifndef QS_ETSI_MSG_H
 #define QS_ETSI_MSG_H
@@ -161,8 +164,7 @@ struct etsi_error {
 };
 
 /* etsi_msg_init installs jansson allocation functions that wipe every
- * block before freeing it. Call it once, before any other jansson call;
- * later calls do nothing. Returns 0. */
+ * block before freeing it (see above); later calls do nothing. Returns 0. */
 int etsi_msg_init(void);
 
 /* etsi_msg_text_free wipes and frees a text returned by an encoder. */
@@ -173,6 +175,18 @@ void etsi_msg_text_free(char *text);
  * kept, every other byte becomes '?', and a text longer than 48 bytes is
  * cut with "...". The result is always printable ASCII. */
 void etsi_msg_quote(char *dst, size_t cap, const char *src, size_t srclen);
+
+/* etsi_msg_pct_encode writes |id| percent-encoded for a URL path segment
+ * (every byte but RFC 3986 unreserved characters A-Z a-z 0-9 - . _ ~
+ * becomes %XX) and a NUL to |out| (|cap| bytes). Returns the length, or
+ * -1 if it does not fit. */
+long etsi_msg_pct_encode(char *out, size_t cap, const char *id);
+
+/* etsi_msg_pct_decode decodes |n| bytes of percent-encoded text at |s|
+ * into |out| (|cap| bytes, NUL added); '+' stays '+' (RFC 3986 paths, not
+ * HTML forms). Returns the length; -1 for a malformed escape or an
+ * encoded NUL; -2 if the result does not fit. */
+long etsi_msg_pct_decode(const char *s, size_t n, char *out, size_t cap);
 
 /* etsi_msg_id_valid returns true if |id| is usable as a KME or SAE ID:
  * 1..ETSI_MSG_ID_MAX bytes, no control characters. */

@@ -127,10 +127,10 @@ test_status_rejects(void **state)
 	assert_string_equal(err, "the Status must be a JSON object");
 	assert_int_equal(
 	    DEC(etsi_status_decode, &s, "{\"a\":", err), QS_ERR_INVAL);
-	assert_non_null(strstr(err, "the Status is not valid JSON"));
+	assert_non_null(strstr(err, "the Status body is not valid JSON"));
 	assert_int_equal(
 	    etsi_status_decode(&s, "", 0, err, sizeof(err)), QS_ERR_INVAL);
-	assert_string_equal(err, "the Status is empty");
+	assert_string_equal(err, "the Status body is empty");
 	/* the struct stays zeroed after a failure */
 	assert_null(s.status_extension);
 	assert_string_equal(s.source_KME_ID, "");
@@ -155,7 +155,7 @@ test_status_ignores_unknown_and_checks_ids(void **state)
 	subst(buf, sizeof(buf), status_example, "MMMM", "\\u0001");
 	assert_int_equal(DEC(etsi_status_decode, &s, buf, err), QS_ERR_INVAL);
 	assert_string_equal(err,
-	    "'slave_SAE_ID' must be 1 to 128 characters "
+	    "'slave_SAE_ID' must be 1 to 128 bytes "
 	    "without control characters");
 }
 
@@ -175,7 +175,7 @@ test_body_cap(void **state)
 	assert_int_equal(etsi_key_request_decode(&r, big, n, err, sizeof(err)),
 	    QS_ERR_RANGE);
 	assert_string_equal(
-	    err, "the Key request is 65537 bytes; the limit is 65536");
+	    err, "the Key request body is 65537 bytes; the limit is 65536");
 	assert_int_equal(
 	    etsi_key_request_decode(&r, big, n - 1, err, sizeof(err)),
 	    QS_ERR_INVAL); /* one byte less: now the JSON is cut */
@@ -242,10 +242,10 @@ static const struct {
 	    "'additional_slave_SAE_IDs' must be an array" },
 	{ "{\"additional_slave_SAE_IDs\":[\"A\",7]}",
 	    "'additional_slave_SAE_IDs[1]' must be a string of 1 to 128 "
-	    "characters without control characters" },
+	    "bytes without control characters" },
 	{ "{\"additional_slave_SAE_IDs\":[\"\"]}",
 	    "'additional_slave_SAE_IDs[0]' must be a string of 1 to 128 "
-	    "characters without control characters" },
+	    "bytes without control characters" },
 	{ "{\"extension_mandatory\":{\"a_b\":1}}",
 	    "'extension_mandatory' must be an array" },
 	{ "{\"extension_optional\":[{\"a\":1},\"x\"]}",
@@ -431,7 +431,7 @@ test_key_container_rejects(void **state)
 			     "{\"keys\":[{\"key\":\"SECRETSECRET", err),
 	    QS_ERR_INVAL);
 	assert_null(strstr(err, "SECRET"));
-	assert_non_null(strstr(err, "not valid JSON (line 1, column"));
+	assert_non_null(strstr(err, "body is not valid JSON (line 1, column"));
 }
 
 static void
@@ -613,6 +613,38 @@ test_quote_and_ids(void **state)
 	assert_true(etsi_msg_id_valid(q));
 }
 
+static void
+test_pct_codec(void **state)
+{
+	char enc[64], dec[64];
+	const char *id = "SAE B/2\xc3\xa9~x.y-z_";
+
+	(void)state;
+	assert_int_equal(etsi_msg_pct_encode(enc, sizeof(enc), id), 24);
+	assert_string_equal(enc, "SAE%20B%2F2%C3%A9~x.y-z_");
+	assert_int_equal(
+	    etsi_msg_pct_decode(enc, strlen(enc), dec, sizeof(dec)),
+	    (long)strlen(id));
+	assert_string_equal(dec, id);
+	/* lower-case escapes, '+' kept, plain bytes pass */
+	assert_int_equal(
+	    etsi_msg_pct_decode("a%2fb+c", 7, dec, sizeof(dec)), 5);
+	assert_string_equal(dec, "a/b+c");
+	assert_int_equal(etsi_msg_pct_decode("a%2", 3, dec, sizeof(dec)), -1);
+	assert_int_equal(etsi_msg_pct_decode("a%", 2, dec, sizeof(dec)), -1);
+	assert_int_equal(etsi_msg_pct_decode("%g0", 3, dec, sizeof(dec)), -1);
+	assert_int_equal(etsi_msg_pct_decode("a%00", 4, dec, sizeof(dec)), -1);
+	assert_int_equal(etsi_msg_pct_decode("abcd", 4, dec, 4), -2);
+	assert_int_equal(etsi_msg_pct_decode("abc", 3, dec, 4), 3);
+	assert_int_equal(etsi_msg_pct_decode("", 0, dec, 4), 0);
+	assert_string_equal(dec, "");
+	/* the encoder never overflows */
+	assert_int_equal(etsi_msg_pct_encode(enc, 4, "abc"), 3);
+	assert_int_equal(etsi_msg_pct_encode(enc, 3, "abc"), -1);
+	assert_int_equal(etsi_msg_pct_encode(enc, 5, "a b"), -1);
+	assert_int_equal(etsi_msg_pct_encode(enc, 0, ""), -1);
+}
+
 int
 main(void)
 {
@@ -633,6 +665,7 @@ main(void)
 		cmocka_unit_test(test_key_ids_rejects),
 		cmocka_unit_test(test_error_roundtrip),
 		cmocka_unit_test(test_quote_and_ids),
+		cmocka_unit_test(test_pct_codec),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
