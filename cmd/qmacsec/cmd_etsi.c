@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -249,17 +250,34 @@ print_ext(const char *what, const json_t *ext)
 	jfree(t);
 }
 
+/* until_words writes the availability deadline of |k| ("-" if none). */
+static void
+until_words(const struct etsi_key *k, char *buf, size_t len)
+{
+	int64_t until;
+	time_t t;
+	struct tm tm;
+
+	snprintf(buf, len, "-");
+	if (!etsi_key_available_until(k, &until))
+		return;
+	t = (time_t)until;
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
 static void
 print_keys(const struct etsi_key_container *k, bool show)
 {
-	char id[QS_UUID_STRLEN + 1], ext[64];
+	char id[QS_UUID_STRLEN + 1], ext[64], until[40];
 	char *b64;
 
-	printf(
-	    "%-36s  %5s%s\n", "key_ID", "bits", show ? "  key (base64)" : "");
+	printf("%-36s  %5s  %-23s%s\n", "key_ID", "bits", "available until",
+	    show ? "  key (base64)" : "");
 	for (size_t i = 0; i < k->n_keys; i++) {
 		qs_uuid_format(id, k->keys[i].key_ID);
-		printf("%-36s  %5zu", id, k->keys[i].key.len * 8);
+		until_words(&k->keys[i], until, sizeof(until));
+		printf("%-36s  %5zu  %-23s", id, k->keys[i].key.len * 8, until);
 		if (show &&
 		    (b64 = malloc(qs_b64_encoded_len(k->keys[i].key.len))) !=
 			NULL) {

@@ -162,7 +162,14 @@ test_get_key_post_and_get(void **state)
 	assert_contains(t.kme.last_body, "\"SAE_C\"");
 	assert_int_equal(t.keys[0].n_keys, 2);
 	assert_int_equal(t.keys[0].keys[1].key.len, 64);
-	assert_non_null(t.keys[0].key_container_extension);
+	{
+		int64_t v;
+
+		assert_true(etsi_keys_availability_s(&t.keys[0], &v));
+		assert_int_equal(v, 60);
+		assert_true(etsi_key_available_until(&t.keys[0].keys[1], &v));
+		assert_int_equal(v, 1700000001);
+	}
 	/* The GET form puts number and size in the URI. */
 	assert_int_equal(etsi_client_get_key(t.cli, "SAE_B", 3, 256, NULL, 0,
 			     ETSI_FORM_GET, on_result, &t),

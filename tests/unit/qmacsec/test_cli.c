@@ -174,7 +174,8 @@ test_etsi_get_key_with_ids(void **state)
 	    qm("etsi", "--lab", dir, "--sae", "SAE_B", "get-key-with-ids",
 		"SAE_A", "bc490419-7d60-487f-adc1-4ddcc177c139", "--get", NULL),
 	    0);
-	assert_out("bc490419-7d60-487f-adc1-4ddcc177c139    256");
+	assert_out("bc490419-7d60-487f-adc1-4ddcc177c139    256  "
+		   "2023-11-14 22:13:20 UTC");
 	assert_string_equal(kme.last_uri,
 	    "/api/v1/keys/SAE_A/dec_keys?key_ID="
 	    "bc490419-7d60-487f-adc1-4ddcc177c139");
