@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "etsi_evmem.h"
 #include "etsi_msg.h"
 #include "qmacsec.h"
 #include "qs_log.h"
@@ -33,6 +34,8 @@ main(int argc, char **argv)
 	/* Before any other jansson call: key containers are wiped when
 	 * freed. */
 	etsi_msg_init();
+	/* Before any other libevent call: HTTP bodies hold keys. */
+	etsi_evmem_init();
 	if (argc < 2) {
 		usage(stderr);
 		return QM_EXIT_USAGE;
