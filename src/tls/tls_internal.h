@@ -22,6 +22,9 @@ struct tls_diag {
 	/* responded is set when the first TLS record from the peer
 	 * arrives. */
 	bool responded;
+	/* empty_cert is set when the peer sent a Certificate message with
+	 * no certificate in it. */
+	bool empty_cert;
 	/* done is set when the handshake completed. */
 	bool done;
 	/* have_verify_err is set at the first verification error. */
