@@ -18,37 +18,7 @@
 #include "qs_codec.h"
 #include "qs_err.h"
 #include "qs_secret.h"
-
-/* Header in front of each jansson block: the block size, padded to 16
- * bytes so the user pointer keeps malloc's alignment. */
-#define ZHDR 16
-
-static void *
-zmalloc(size_t n)
-{
-	uint8_t *p;
-
-	if (n > SIZE_MAX - ZHDR)
-		return NULL;
-	p = malloc(n + ZHDR);
-	if (p == NULL)
-		return NULL;
-	memcpy(p, &n, sizeof(n));
-	return p + ZHDR;
-}
-
-static void
-zfree(void *ptr)
-{
-	uint8_t *p;
-	size_t n;
-
-	if (ptr == NULL)
-		return;
-	p = (uint8_t *)ptr - ZHDR;
-	memcpy(&n, p, sizeof(n));
-	qs_free_wiped(p, n + ZHDR);
-}
+#include "qs_zmem.h"
 
 int
 etsi_msg_init(void)
@@ -57,8 +27,8 @@ etsi_msg_init(void)
 	json_free_t f;
 
 	json_get_alloc_funcs(&m, &f);
-	if (m != zmalloc)
-		json_set_alloc_funcs(zmalloc, zfree);
+	if (m != qs_zmalloc)
+		json_set_alloc_funcs(qs_zmalloc, qs_zfree);
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 
 #include "kme_store_internal.h"
 #include "qs_err.h"
+#include "qs_zmem.h"
 #include "qs_log.h"
 
 #define KS_SCHEMA_VERSION 1
@@ -573,53 +574,23 @@ kme_store_count_peer_expired(struct kme_store *st, uint64_t n)
  * for jansson and libevent. It can only be installed before SQLite is
  * initialised; if something initialised SQLite earlier, it is skipped.
  */
-#define WIPE_HDR 16
-
+/* SQLite counts sizes in int; the blocks come from qs_zmem. */
 static void *
 wipe_malloc(int n)
 {
-	uint8_t *p;
-
-	if (n < 0)
-		return NULL;
-	p = malloc((size_t)n + WIPE_HDR);
-	if (p == NULL)
-		return NULL;
-	memcpy(p, &(size_t){ (size_t)n }, sizeof(size_t));
-	return p + WIPE_HDR;
+	return n < 0 ? NULL : qs_zmalloc((size_t)n);
 }
 
 static int
 wipe_size(void *q)
 {
-	size_t n;
-
-	if (q == NULL)
-		return 0;
-	memcpy(&n, (uint8_t *)q - WIPE_HDR, sizeof(n));
-	return (int)n;
-}
-
-static void
-wipe_free(void *q)
-{
-	if (q == NULL)
-		return;
-	qs_free_wiped((uint8_t *)q - WIPE_HDR, (size_t)wipe_size(q) + WIPE_HDR);
+	return (int)qs_zsize(q);
 }
 
 static void *
 wipe_realloc(void *q, int n)
 {
-	void *r = wipe_malloc(n);
-	int old = wipe_size(q);
-
-	if (r == NULL)
-		return NULL;
-	if (q != NULL)
-		memcpy(r, q, (size_t)(old < n ? old : n));
-	wipe_free(q);
-	return r;
+	return n < 0 ? NULL : qs_zrealloc(q, (size_t)n);
 }
 
 static int
@@ -643,7 +614,7 @@ wipe_shutdown(void *arg)
 
 static const sqlite3_mem_methods wipe_methods = {
 	wipe_malloc,
-	wipe_free,
+	qs_zfree,
 	wipe_realloc,
 	wipe_size,
 	wipe_roundup,
