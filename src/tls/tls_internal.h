@@ -70,4 +70,9 @@ void tls_info_cb(const SSL *ssl, int where, int ret);
 void tls_msg_cb(int write_p, int version, int content_type, const void *buf,
     size_t len, SSL *ssl, void *arg);
 
+/* tls_seterr records |code| and a formatted message in |err| (NULL is
+ * fine). Shared by every file of the module. */
+void tls_seterr(struct tls_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif /* QS_TLS_INTERNAL_H */
