@@ -20,6 +20,9 @@ vm_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck disable=SC2034
 readonly vm_lib_dir
 
+# modprobe, depmod and ip live in sbin, which a user's PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
+
 vm_log() { echo "${vm_prog:-vm}: $*" >&2; }
 vm_die() {
 	vm_log "error: $*"
@@ -61,8 +64,12 @@ vm_kernel_version() {
 vm_require_runnable() {
 	command -v qemu-system-x86_64 >/dev/null ||
 		vm_skip "qemu-system-x86_64 is not installed (scripts/install-deps --vm)"
-	[[ -n $(vm_kernel_version) ]] ||
+	local kver
+	kver=$(vm_kernel_version)
+	[[ -n $kver ]] ||
 		vm_skip "no Debian kernel with macsec.ko in /lib/modules and /boot (scripts/install-deps --vm installs linux-image-amd64)"
+	[[ -r /boot/vmlinuz-$kver && -d /lib/modules/$kver ]] ||
+		vm_die "QMACSEC_VM_KERNEL=$kver: no /boot/vmlinuz-$kver or /lib/modules/$kver"
 	[[ $(id -u) -eq 0 ]] ||
 		vm_skip "needs root (network namespace and tap device)"
 	[[ -c /dev/net/tun ]] ||
@@ -132,4 +139,19 @@ vm_probe_kvm() {
 	wait "$pid" 2>/dev/null || true
 	rm -f "$log"
 	return "$ok"
+}
+
+# For host commands started by run-vm (source "$QMACSEC_VM_LIB"): waits
+# until the live console log has a line matching extended regex $1, for at
+# most $2 seconds (default 60). Returns 1 on timeout or when the VM has
+# already ended without such a line.
+vm_wait_console() {
+	local pattern=$1 deadline=$((SECONDS + ${2:-60}))
+	local log=${QMACSEC_VM_CONSOLE:?not started by run-vm}
+	while ((SECONDS < deadline)); do
+		tr -d '\r' <"$log" | grep -Eq -- "$pattern" && return 0
+		grep -q '^QMACSEC-END' "$log" && return 1
+		sleep 0.2
+	done
+	return 1
 }
