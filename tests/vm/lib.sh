@@ -120,7 +120,7 @@ vm_accel_args() {
 # machines hangs before the kernel prints anything).
 vm_probe_kvm() {
 	local kernel=$1 initrd=$2 log pid i ok=1
-	log=$(mktemp)
+	log=$(mktemp "${TMPDIR:-/tmp}/qmacsec-kvmprobe.XXXXXX")
 	qemu-system-x86_64 -accel kvm -cpu host -m 256M -nodefaults \
 		-no-user-config -display none -monitor none -no-reboot \
 		-serial "file:$log" -kernel "$kernel" -initrd "$initrd" \
