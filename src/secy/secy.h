@@ -60,28 +60,43 @@ enum secy_validate {
 /* What secy_validate() did with a frame: the clause 10.7 counter it was
  * counted in. Values below SECY_RX_FIRST_DROP deliver the frame. */
 enum secy_rx_result {
-	/* Delivered. */
-	SECY_RX_OK = 0, /* InPktsOK: valid, in order */
-	SECY_RX_DELAYED = 1, /* InPktsDelayed: valid, PN below the window
-				and replayProtect off */
-	SECY_RX_UNCHECKED = 2, /* InPktsUnchecked: validateFrames Disabled */
-	SECY_RX_INVALID = 3, /* InPktsInvalid: ICV bad, validateFrames
-				Check, integrity only */
-	SECY_RX_UNKNOWN_SCI = 4, /* InPktsUnknownSCI: no SC, not Strict, C=0 */
-	SECY_RX_UNUSED_SA = 5, /* InPktsUnusedSA: SA not in use, not
-				  Strict, C=0 */
-	SECY_RX_UNTAGGED = 6, /* InPktsUntagged: no SecTAG, not Strict */
-	/* Discarded. */
+	/* Delivered: */
+	/* SECY_RX_OK: InPktsOK, valid and in order. */
+	SECY_RX_OK = 0,
+	/* SECY_RX_DELAYED: InPktsDelayed, valid but below the window while
+	 * replayProtect is off. */
+	SECY_RX_DELAYED = 1,
+	/* SECY_RX_UNCHECKED: InPktsUnchecked, validateFrames Disabled (or an
+	 * ICV failure under Disabled). */
+	SECY_RX_UNCHECKED = 2,
+	/* SECY_RX_INVALID: InPktsInvalid, ICV bad, validateFrames Check, E=0.
+	 */
+	SECY_RX_INVALID = 3,
+	/* SECY_RX_UNKNOWN_SCI: InPktsUnknownSCI, no SC, not Strict, C=0. */
+	SECY_RX_UNKNOWN_SCI = 4,
+	/* SECY_RX_UNUSED_SA: InPktsUnusedSA, SA not in use, not Strict, C=0. */
+	SECY_RX_UNUSED_SA = 5,
+	/* SECY_RX_UNTAGGED: InPktsUntagged, no SecTAG, not Strict (passed up
+	 * unchanged). */
+	SECY_RX_UNTAGGED = 6,
+	/* Discarded: */
 	SECY_RX_FIRST_DROP = 16,
-	SECY_RX_NO_TAG = 16, /* InPktsNoTag: no SecTAG, Strict */
-	SECY_RX_BAD_TAG = 17, /* InPktsBadTag: malformed SecTAG/length */
-	SECY_RX_NO_SCI = 18, /* InPktsNoSCI: no SC, Strict or C=1 */
-	SECY_RX_NOT_USING_SA = 19, /* InPktsNotUsingSA: SA not in use,
-				      Strict or C=1 */
-	SECY_RX_LATE = 20, /* InPktsLate: replayed / below window */
-	SECY_RX_NOT_VALID = 21, /* InPktsNotValid: ICV bad, Strict or C=1 */
-	SECY_RX_PORT_DISABLED = 22, /* controlled port disabled (extension
-				       counter InPktsPortDisabled) */
+	/* SECY_RX_NO_TAG: InPktsNoTag, no SecTAG, Strict. */
+	SECY_RX_NO_TAG = 16,
+	/* SECY_RX_BAD_TAG: InPktsBadTag, malformed SecTAG or length. */
+	SECY_RX_BAD_TAG = 17,
+	/* SECY_RX_NO_SCI: InPktsNoSCI, no SC, Strict or C=1. */
+	SECY_RX_NO_SCI = 18,
+	/* SECY_RX_NOT_USING_SA: InPktsNotUsingSA, SA not in use, Strict or
+	 * C=1. */
+	SECY_RX_NOT_USING_SA = 19,
+	/* SECY_RX_LATE: InPktsLate, replayed or below the window. */
+	SECY_RX_LATE = 20,
+	/* SECY_RX_NOT_VALID: InPktsNotValid, ICV bad, Strict or C=1. */
+	SECY_RX_NOT_VALID = 21,
+	/* SECY_RX_PORT_DISABLED: controlled port disabled (extension
+	 * counter InPktsPortDisabled). */
+	SECY_RX_PORT_DISABLED = 22,
 };
 
 /* secy_rx_result_delivers returns true if |r| means "frame passed up". */

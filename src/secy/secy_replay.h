@@ -43,8 +43,9 @@ void secy_replay_init(struct secy_replay *r, uint64_t floor);
 uint64_t secy_replay_lowest(const struct secy_replay *r, uint32_t window);
 
 /* secy_replay_recover returns the full 64-bit PN of a frame carrying the
- * low 32 bits |pn_lo|, given the SA's lowest_pn (802.1AE-2018 10.6.2:
- * the PN in [lowest_pn, lowest_pn + 2^32) with those low bits). */
+ * low 32 bits |pn_lo|, given the SA's lowest_pn: the PN with those low
+ * bits in [lowest_pn - 2^31, lowest_pn + 2^31) (802.1AE-2018 10.6.2 uses
+ * [lowest_pn, lowest_pn + 2^32); see secy_replay.c). */
 uint64_t secy_replay_recover(uint64_t lowest_pn, uint32_t pn_lo);
 
 /* secy_replay_check returns true if |pn| is acceptable: not below

@@ -1,0 +1,1 @@
+#include "secy_port.h"
