@@ -229,8 +229,10 @@ struct secy_settings {
 	/* sync waits for a grace period before an SA is freed (NULL when no
 	 * other thread calls protect/validate). */
 	secy_sync_fn sync;
-	/* cb_ctx is passed to on_pn_threshold and sync. */
+	/* cb_ctx is passed to on_pn_threshold. */
 	void *cb_ctx;
+	/* sync_ctx is passed to sync. */
+	void *sync_ctx;
 };
 
 /* Parameters of a new SA (transmit or receive). */
@@ -329,6 +331,11 @@ int secy_new(struct secy **out, const struct secy_settings *s);
 /* secy_del wipes and frees every SA and SC, then the SecY. No frame
  * thread may use |secy| any more. NULL is accepted. */
 void secy_del(struct secy *secy);
+
+/* secy_set_sync replaces the grace-period callback and its context
+ * (secy_port installs its own). Call it only while no frame thread runs.
+ */
+void secy_set_sync(struct secy *secy, secy_sync_fn fn, void *ctx);
 
 /* secy_get_sci returns our SCI (the transmit SC's). */
 uint64_t secy_get_sci(const struct secy *secy);

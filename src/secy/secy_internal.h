@@ -149,6 +149,7 @@ struct secy {
 	secy_pn_event_fn on_pn_threshold;
 	secy_sync_fn sync;
 	void *cb_ctx;
+	void *sync_ctx;
 	/* Controls (control thread writes, frame threads read). */
 	_Atomic uint64_t cipher_suite;
 	atomic_bool encrypt;

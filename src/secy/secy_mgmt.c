@@ -108,6 +108,7 @@ secy_new(struct secy **out, const struct secy_settings *s)
 	secy->on_pn_threshold = s->on_pn_threshold;
 	secy->sync = s->sync;
 	secy->cb_ctx = s->cb_ctx;
+	secy->sync_ctx = s->sync_ctx;
 	secy->encoding_an = -1;
 	atomic_init(&secy->cipher_suite, cs_normalise(s->cipher_suite));
 	atomic_init(&secy->encrypt, true);
@@ -176,7 +177,14 @@ static void
 grace(struct secy *secy)
 {
 	if (secy->sync != NULL)
-		secy->sync(secy->cb_ctx);
+		secy->sync(secy->sync_ctx);
+}
+
+void
+secy_set_sync(struct secy *secy, secy_sync_fn fn, void *ctx)
+{
+	secy->sync = fn;
+	secy->sync_ctx = ctx;
 }
 
 int

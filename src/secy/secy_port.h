@@ -120,8 +120,8 @@ secy_port_ctl_recv(struct secy_port *p, uint8_t *buf, size_t cap, size_t *len);
 int secy_port_send_uncontrolled(
     struct secy_port *p, const uint8_t *frame, size_t len);
 
-/* secy_port_get_stats copies the port counters (and folds the kernel's
- * ring drops into the SecY's InPktsOverrun via the RX thread). */
+/* secy_port_get_stats copies the port counters. (The RX thread also adds
+ * the kernel's ring drops to the SecY's InPktsOverrun.) */
 void secy_port_get_stats(const struct secy_port *p, struct secy_port_stats *st);
 
 #endif /* QS_SECY_PORT_H */

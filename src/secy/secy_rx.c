@@ -167,6 +167,7 @@ rx_verify(struct rx_sa *sa, struct rx_frame *f, uint64_t pn)
 	const uint8_t *icv = f->in + f->hdr + f->secure_len;
 	int rv;
 
+	memcpy(f->out, f->in, SECY_ADDRS_LEN);
 	if (f->tag.tci & SECY_TCI_E)
 		return secy_aead_open(&sa->aead, pn, f->in, f->hdr,
 		    f->in + f->hdr, f->secure_len, f->out + SECY_ADDRS_LEN,

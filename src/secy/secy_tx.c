@@ -114,7 +114,7 @@ secy_tx_sa_delete(struct secy *secy, uint8_t an)
 	atomic_store(&secy->tx_sa[an], NULL);
 	publish(secy);
 	if (secy->sync != NULL)
-		secy->sync(secy->cb_ctx);
+		secy->sync(secy->sync_ctx);
 	secy_aead_free(&sa->aead);
 	qs_free_wiped(sa, sizeof(*sa));
 	return 0;

@@ -65,6 +65,7 @@ new_secy(struct pair *p, uint64_t sci, uint64_t cs, bool include_sci)
 	s.on_pn_threshold = on_pn;
 	s.sync = on_sync;
 	s.cb_ctx = p;
+	s.sync_ctx = p;
 	assert_int_equal(secy_new(&secy, &s), 0);
 	assert_int_equal(secy_set_controlled_port(secy, true), 0);
 	return secy;
@@ -132,13 +133,23 @@ send(struct pair *p, uint8_t *out, size_t *out_len, size_t len)
 	return secy_protect(p->tx, in, len, out, 1600, out_len);
 }
 
+/* recv validates |f|; a delivered frame must be the clear frame that
+ * send() made (same length, addresses and fill). */
 static int
 recv(struct pair *p, const uint8_t *f, size_t len, struct secy_rx_info *i)
 {
-	uint8_t out[1600];
+	uint8_t out[1600], want[1600];
 	size_t out_len = 0;
+	int r;
 
-	return secy_validate(p->rx, f, len, out, sizeof(out), &out_len, i);
+	memset(out, 0xcc, sizeof(out));
+	r = secy_validate(p->rx, f, len, out, sizeof(out), &out_len, i);
+	if (secy_rx_result_delivers(r) && r != SECY_RX_UNTAGGED &&
+	    r != SECY_RX_INVALID && r != SECY_RX_UNCHECKED) {
+		clear_frame(want, out_len, (uint8_t)out_len);
+		assert_memory_equal(out, want, out_len);
+	}
+	return r;
 }
 
 static void
@@ -666,8 +677,8 @@ test_sci_forms(void **state)
 {
 	struct pair p;
 	struct secy_settings s = { 0 };
-	uint8_t in[100], f[1600];
-	size_t l;
+	uint8_t in[100], f[1600], out[1600];
+	size_t l, ol;
 	struct secy_rx_info info;
 
 	(void)state;
@@ -711,7 +722,11 @@ test_sci_forms(void **state)
 	assert_int_equal(
 	    secy_protect(p.tx, in, sizeof(in), f, sizeof(f), &l), 0);
 	assert_int_equal(f[14] & (SECY_TCI_SC | SECY_TCI_ES), SECY_TCI_SC);
-	assert_int_equal(recv(&p, f, l, &info), SECY_RX_OK);
+	assert_int_equal(
+	    secy_validate(p.rx, f, l, out, sizeof(out), &ol, &info),
+	    SECY_RX_OK);
+	assert_int_equal(ol, sizeof(in));
+	assert_memory_equal(out, in, sizeof(in));
 	assert_int_equal(info.sci, SCI_A);
 	pair_free(&p);
 }
