@@ -69,6 +69,11 @@
 /* LLDP_QKD_MAX_KEYS is the most key entries in one announcement:
  * 3 + (2 + 128) + (2 + 128) + 8 * (2 + 24) = 471 <= 507. */
 #define LLDP_QKD_MAX_KEYS 8
+/* LLDP_QKD_INFO_MAX is the longest information string we encode (the sum
+ * above); an agent reserves room for it in every LLDPDU. */
+#define LLDP_QKD_INFO_MAX                                                      \
+	(LLDP_QKD_HDR_LEN + 2 * (2 + LLDP_QKD_ID_MAX) +                        \
+	    LLDP_QKD_MAX_KEYS * (2 + LLDP_QKD_KEY_HINT_LEN))
 
 /* enum lldp_qkd_role is the sender's ETSI 014 role on this link. */
 enum lldp_qkd_role {

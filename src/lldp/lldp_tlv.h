@@ -67,6 +67,12 @@ enum lldp_reason {
 	LLDP_R_DUPLICATE,
 	/* LLDP_R_BAD_END: an End Of LLDPDU TLV with a non-zero length. */
 	LLDP_R_BAD_END,
+	/* Agent reasons (lldp_agent.h). */
+	/* LLDP_R_NOT_FOR_US: an LLDPDU for another LLDP group address, or
+	 * our own looped back. */
+	LLDP_R_NOT_FOR_US,
+	/* LLDP_R_TOO_MANY_NEIGHBOURS: an LLDPDU from a second neighbour. */
+	LLDP_R_TOO_MANY_NEIGHBOURS,
 	/* QKD announcement reasons (lldp_qkd.h). */
 	/* LLDP_R_QKD_VERSION: an announcement version we do not speak. */
 	LLDP_R_QKD_VERSION,
