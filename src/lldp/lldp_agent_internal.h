@@ -76,7 +76,7 @@ void agent_rx_expire(struct lldp_agent *a, qs_tstamp now);
 
 /* agent_describe_keys writes a one-line summary of |ann|'s keys (first
  * and last key_ID, count) to |out|. */
-void agent_describe_keys(
-    char *out, size_t cap, const struct lldp_qkd_announce *ann);
+void
+agent_describe_keys(char *out, size_t cap, const struct lldp_qkd_announce *ann);
 
 #endif /* QS_LLDP_AGENT_INTERNAL_H */

@@ -71,8 +71,8 @@
 #define LLDP_QKD_MAX_KEYS 8
 /* LLDP_QKD_INFO_MAX is the longest information string we encode (the sum
  * above); an agent reserves room for it in every LLDPDU. */
-#define LLDP_QKD_INFO_MAX                                                      \
-	(LLDP_QKD_HDR_LEN + 2 * (2 + LLDP_QKD_ID_MAX) +                        \
+#define LLDP_QKD_INFO_MAX                               \
+	(LLDP_QKD_HDR_LEN + 2 * (2 + LLDP_QKD_ID_MAX) + \
 	    LLDP_QKD_MAX_KEYS * (2 + LLDP_QKD_KEY_HINT_LEN))
 
 /* enum lldp_qkd_role is the sender's ETSI 014 role on this link. */
