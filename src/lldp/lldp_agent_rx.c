@@ -124,7 +124,7 @@ discard(struct lldp_agent *a, int rc, bool error)
 }
 
 /* check_frame decodes |frame| and checks that it is for this agent and
- * from the neighbour we know (or the first one). */
+ * from the neighbour we know (or the first one). |diag| is not NULL. */
 static int
 check_frame(struct lldp_agent *a, struct lldp_frame *f, const uint8_t *frame,
     size_t len, struct lldp_diag *diag)
@@ -133,8 +133,7 @@ check_frame(struct lldp_agent *a, struct lldp_frame *f, const uint8_t *frame,
 	int rc;
 
 	if ((rc = lldp_frame_decode(f, frame, len, diag)) != 0) {
-		agent_log(a, LOG_DEBUG, "lldp: frame dropped: %s",
-		    diag != NULL ? diag->text : qs_strerror(rc));
+		agent_log(a, LOG_DEBUG, "lldp: frame dropped: %s", diag->text);
 		return discard(a, rc, true);
 	}
 	if (memcmp(f->dst, lldp_nearest_bridge, LLDP_ETH_ALEN) != 0 ||
@@ -153,7 +152,7 @@ check_frame(struct lldp_agent *a, struct lldp_frame *f, const uint8_t *frame,
 		nb_name(name, sizeof(name), &a->nb);
 		lldp_set_diag(diag, LLDP_R_TOO_MANY_NEIGHBOURS, 0,
 		    "LLDPDU from a second neighbour while %s is known", name);
-		agent_log(a, LOG_DEBUG, "lldp: %s", diag ? diag->text : "");
+		agent_log(a, LOG_DEBUG, "lldp: %s", diag->text);
 		return discard(a, QS_ERR_BUSY, false);
 	}
 	return 0;
@@ -244,9 +243,13 @@ lldp_agent_recv(struct lldp_agent *a, const uint8_t *frame, size_t len,
 {
 	struct lldp_frame f;
 	struct lldp_neighbour nb;
+	struct lldp_diag local;
 	char name[140];
 	int rc;
 
+	if (diag == NULL)
+		diag = &local;
+	lldp_set_diag(diag, LLDP_OK, 0, "%s", "");
 	a->c.frames_in++;
 	if ((rc = check_frame(a, &f, frame, len, diag)) != 0)
 		return rc;

@@ -14,6 +14,9 @@
 #include "qs_buf.h"
 #include "qs_err.h"
 
+_Static_assert(LLDP_QKD_INFO_MAX <= LLDP_ORG_INFO_MAX,
+    "the largest announcement must fit in one organizationally specific TLV");
+
 const char *
 lldp_qkd_role_name(enum lldp_qkd_role r)
 {
