@@ -288,7 +288,7 @@ lldp_qkd_decode(struct lldp_qkd_announce *out, const uint8_t *info, size_t len,
 {
 	struct lldp_qkd_announce a;
 	struct qs_rbuf r;
-	struct el e;
+	struct el e = { 0 };
 	int rc;
 
 	memset(&a, 0, sizeof(a));

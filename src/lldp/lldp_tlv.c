@@ -181,7 +181,7 @@ decode_mandatory_tlv(
 static int
 decode_mandatory(struct lldpdu *d, struct qs_rbuf *r, struct lldp_diag *diag)
 {
-	struct tlv t;
+	struct tlv t = { 0 };
 	int rc;
 
 	for (int i = 0; i < 3; i++) {
@@ -293,7 +293,7 @@ static const opt_fn opt_handlers[LLDP_TLV_ORG + 1] = {
 static int
 decode_optional(struct lldpdu *d, struct qs_rbuf *r, struct lldp_diag *diag)
 {
-	struct tlv t;
+	struct tlv t = { 0 };
 	int rc;
 
 	while (qs_rbuf_left(r) > 0) {
