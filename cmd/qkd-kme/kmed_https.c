@@ -6,8 +6,11 @@
  */
 #include "kmed.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -461,6 +464,7 @@ kmed_https_start(struct kmed *d)
 	char host[128];
 	const char *colon;
 	unsigned long port;
+	struct evhttp_bound_socket *bound;
 
 	d->https_ctx =
 	    tls_server_ctx_new(d->conf.cert, d->conf.key, d->conf.ca, &err);
@@ -488,10 +492,18 @@ kmed_https_start(struct kmed *d)
 	memcpy(host, d->conf.listen, (size_t)(colon - d->conf.listen));
 	host[colon - d->conf.listen] = '\0';
 	port = strtoul(colon + 1, NULL, 10);
-	if (evhttp_bind_socket(d->https, host, (uint16_t)port) != 0) {
+	bound = evhttp_bind_socket_with_handle(d->https, host, (uint16_t)port);
+	if (bound == NULL) {
 		log_warn("https", "cannot listen on %s", d->conf.listen);
 		return QS_ERR_IO;
 	}
+	/* evhttp sends an answer's headers and body as two TLS records; with
+	 * Nagle's algorithm the second waits for the SAE's delayed ACK (40 ms
+	 * on Linux) on every keep-alive request. Accepted sockets inherit
+	 * TCP_NODELAY from the listener on Linux. */
+	if (setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP,
+		TCP_NODELAY, &(int){ 1 }, sizeof(int)) != 0)
+		log_warn("https", "TCP_NODELAY on %s", d->conf.listen);
 	log_info("https", "ETSI GS QKD 014 on https://%s as %s", d->conf.listen,
 	    d->conf.kme_id);
 	return 0;

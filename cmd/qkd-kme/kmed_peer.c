@@ -10,8 +10,11 @@
  */
 #include "kmed.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -340,6 +343,19 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
+/* set_nodelay turns Nagle's algorithm off on a peer socket: ASSIGN and
+ * ASSIGN_RESULT frames of concurrent Get key calls follow each other
+ * closely, and with Nagle each one waits for the ACK of the previous
+ * (delayed by up to 40 ms on Linux). */
+static void
+set_nodelay(evutil_socket_t fd)
+{
+	if (fd >= 0 &&
+	    setsockopt(
+		fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)) != 0)
+		log_warn("peer", "TCP_NODELAY");
+}
+
 static void
 on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -355,6 +371,7 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
 		evutil_closesocket(fd);
 		return;
 	}
+	set_nodelay(fd);
 	bev = bufferevent_openssl_socket_new(p->d->base, fd, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
@@ -394,6 +411,8 @@ dial(struct kmed_peer *p)
 	bufferevent_setcb(bev, NULL, NULL, on_event, p);
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss, sslen) != 0)
 		drop(p, "connect failed");
+	else
+		set_nodelay(bufferevent_getfd(bev));
 }
 
 static void
