@@ -12,7 +12,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: qmacsec lab up kme-pair DIR [--eve]\n"
+	    "usage: qmacsec lab up kme-pair DIR [--eve] [--fast-link]\n"
 	    "       qmacsec lab down DIR\n"
 	    "\n"
 	    "  up kme-pair  two KMEs (KME_A alice, KME_B bob) with their\n"
@@ -20,6 +20,8 @@ usage(FILE *fp)
 	    "SAEs\n"
 	    "               per KME; --eve puts qkd-eve on the quantum "
 	    "channel.\n"
+	    "               --fast-link: 4x the key rate and a 64 MB pool "
+	    "(benchmarks).\n"
 	    "               Returns once both KMEs answer; writes "
 	    "DIR/lab.json.\n"
 	    "  down         stops everything the lab in DIR started.\n");
@@ -52,18 +54,20 @@ cmd_lab(int argc, char **argv)
 	}
 	if (argc >= 4 && strcmp(argv[1], "up") == 0 &&
 	    strcmp(argv[2], "kme-pair") == 0) {
-		bool eve = false;
+		bool eve = false, fast = false;
 
 		for (int i = 4; i < argc; i++) {
 			if (strcmp(argv[i], "--eve") == 0) {
 				eve = true;
+			} else if (strcmp(argv[i], "--fast-link") == 0) {
+				fast = true;
 			} else {
 				fprintf(stderr, "lab: unknown option %s\n",
 				    argv[i]);
 				return 2;
 			}
 		}
-		return lab_kme_pair_up(argv[3], eve) == 0 ? 0 : 1;
+		return lab_kme_pair_up(argv[3], eve, fast) == 0 ? 0 : 1;
 	}
 	if (argc == 3 && strcmp(argv[1], "down") == 0)
 		return lab_down(argv[2]) == 0 ? 0 : 1;

@@ -1,7 +1,8 @@
 /*
  * lab.h — `qmacsec lab`: the project's topologies on one machine.
  *
- *	qmacsec lab up kme-pair DIR [--eve]   two KMEs + QKD link (+ Eve)
+ *	qmacsec lab up kme-pair DIR [--eve] [--fast-link]
+ *	                                      two KMEs + QKD link (+ Eve)
  *	qmacsec lab down DIR                  stop everything DIR started
  *
  * Every topology writes DIR/lab.json describing what runs where, with
@@ -17,9 +18,11 @@
 int cmd_lab(int argc, char **argv);
 
 /* lab_kme_pair_up starts the kme-pair topology in |dir| (created if
- * absent; must not hold a running lab). Returns 0 once both KMEs answer,
- * or -1 after a message on stderr (everything started is stopped). */
-int lab_kme_pair_up(const char *dir, bool eve);
+ * absent; must not hold a running lab); |fast_link| gives the link 4x the
+ * pulse rate and the KMEs a 64 MB pool (for benchmarks). Returns 0 once
+ * both KMEs answer, or -1 after a message on stderr (everything started
+ * is stopped). */
+int lab_kme_pair_up(const char *dir, bool eve, bool fast_link);
 
 /* lab_down stops the lab in |dir|. Returns 0, or -1 if |dir| holds no
  * lab. */

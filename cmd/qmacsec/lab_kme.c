@@ -29,6 +29,12 @@
 #include "tls_pki.h"
 
 #define LAB_READY_TIMEOUT_S 20
+/* --fast-link: 4x the default pulse rate (about 5x the secret key rate)
+ * and a pool of 2,000,000 256-bit keys (64 MB), so that a benchmark that
+ * only draws keys at one KME neither drains its own material nor fills the
+ * shared pool cap with the peer's unused material within minutes. */
+#define LAB_FAST_F_REP 4e8
+#define LAB_FAST_MAX_KEYS 2000000
 
 struct kme_ports {
 	int https, peer, metrics;
@@ -39,6 +45,8 @@ struct pair {
 	struct kme_ports a, b;
 	int quantum_bob, quantum_eve, service;
 	bool eve;
+	/* fast is --fast-link: a faster link and a bigger pool. */
+	bool fast;
 };
 
 static const char *const sae_ids[] = { "SAE_A1", "SAE_A2", "SAE_B1", "SAE_B2" };
@@ -97,9 +105,10 @@ write_kme_conf(const struct pair *p, bool alice)
 	    "listen = 127.0.0.1:%d\ncert = %s/pki/kme/%s/server.pem\n"
 	    "key = %s/pki/kme/%s/server.key\nca = %s/pki/ca.pem\n"
 	    "db = %s/%s.db\nmetrics_listen = 127.0.0.1:%d\n"
-	    "max_key_count = 20000\n\n[peer]\nkme_id = %s\n",
+	    "max_key_count = %d\n\n[peer]\nkme_id = %s\n",
 	    me, mp->https, p->dir, me, p->dir, me, p->dir, p->dir,
-	    alice ? "kme-a" : "kme-b", mp->metrics, peer);
+	    alice ? "kme-a" : "kme-b", mp->metrics,
+	    p->fast ? LAB_FAST_MAX_KEYS : 20000, peer);
 	if (alice)
 		fprintf(fp, "connect = 127.0.0.1:%d\n", p->b.peer);
 	else
@@ -110,6 +119,8 @@ write_kme_conf(const struct pair *p, bool alice)
 	    "service = 127.0.0.1:%d\n",
 	    p->dir, me, p->dir, me, p->dir, alice ? "alice" : "bob",
 	    alice && p->eve ? p->quantum_eve : p->quantum_bob, p->service);
+	if (p->fast)
+		fprintf(fp, "f_rep = %g\n", LAB_FAST_F_REP);
 	for (int i = 0; i < 4; i++)
 		fprintf(
 		    fp, "\n[sae \"%s\"]\nkme = %s\n", sae_ids[i], sae_kmes[i]);
@@ -332,9 +343,9 @@ pick_ports(struct pair *p)
 }
 
 int
-lab_kme_pair_up(const char *dir, bool eve)
+lab_kme_pair_up(const char *dir, bool eve, bool fast_link)
 {
-	struct pair p = { .eve = eve };
+	struct pair p = { .eve = eve, .fast = fast_link };
 	char pids[PATH_MAX + 8];
 
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
