@@ -407,10 +407,12 @@ int agent_policy_on_fetch_fail(struct agent_policy *p, uint64_t req_id,
 
 /* agent_policy_on_announce reports a key_ID announced by the peer
  * (slave), with the availability end the peer forwarded (or
- * QS_TSTAMP_NONE). A new key_ID is fetched at once if the token bucket
- * allows. Returns 0 (accepted, or a duplicate: ignored), QS_ERR_STATE
- * (this SAE is the master), QS_ERR_BUSY (rate limit, no room, or actions
- * not drained). */
+ * QS_TSTAMP_NONE; the daemon converts the peer's wall-clock figure to
+ * the local monotonic clock). A new key_ID is fetched at once if the
+ * token bucket allows. Returns 0 (accepted, or a duplicate: ignored),
+ * QS_ERR_STATE (this SAE is the master), QS_ERR_EXPIRED (its window is
+ * already over), QS_ERR_BUSY (rate limit, no room, or actions not
+ * drained). */
 int agent_policy_on_announce(struct agent_policy *p,
     const uint8_t key_id[AGENT_KEY_ID_LEN], qs_tstamp avail_until,
     qs_tstamp now);
