@@ -376,7 +376,7 @@ agent_policy_on_fetch_ok(struct agent_policy *p, uint64_t req_id,
 	if (check_key(p, s, key_id, key_len, why, sizeof(why)) != NULL) {
 		agent_push_warn(p, AGENT_R_BAD_KEY, "%s; refused", why);
 		fetch_failed(p, s, AGENT_FAIL_BAD_KEY, now);
-		agent_evaluate(p, now);
+		agent_settle(p, now);
 		return QS_ERR_INVAL;
 	}
 	p->ctr.fetch_ok++;
@@ -390,8 +390,7 @@ agent_policy_on_fetch_ok(struct agent_policy *p, uint64_t req_id,
 		accept_master(p, s, key_id, avail_until, now);
 	else
 		accept_slave(p, s);
-	agent_maybe_roll(p, now);
-	agent_evaluate(p, now);
+	agent_settle(p, now);
 	return 0;
 }
 
@@ -409,7 +408,7 @@ agent_policy_on_fetch_fail(struct agent_policy *p, uint64_t req_id,
 	if ((s = find_request(p, req_id)) == NULL)
 		return QS_ERR_NOTFOUND;
 	fetch_failed(p, s, reason, now);
-	agent_evaluate(p, now);
+	agent_settle(p, now);
 	return 0;
 }
 
@@ -495,6 +494,6 @@ agent_policy_on_announce(struct agent_policy *p,
 		return QS_ERR_EXPIRED;
 	}
 	send_fetch(p, s, now);
-	agent_evaluate(p, now);
+	agent_settle(p, now);
 	return 0;
 }

@@ -5,7 +5,7 @@
  *
  * One function, set_state(), changes p->state: it checks the legality
  * table, logs "FROM -> TO" and issues STALL/RESUME and ALARM actions
- * whenever the data-plane gate or the alarm changes. agent_evaluate()
+ * whenever the data-plane gate or the alarm changes. evaluate()
  * works out the state the facts call for (is a key active and before its
  * expiry? is its successor being brought up? is a threshold crossed?)
  * after every input and every timer, and it first retires an expired
@@ -357,7 +357,9 @@ warnings_now(struct agent_policy *p, qs_tstamp now)
 	/* with no active key the alarm speaks instead */
 	if (act == NULL)
 		return 0;
-	if (now >= act->warn_at)
+	/* the lifetime matters only while no successor is at hand (a
+	 * Mode 2 key is used up to its rollover by design) */
+	if (now >= act->warn_at && agent_urgent_at(p) != QS_TSTAMP_NONE)
 		mask |= BIT(AGENT_R_AKL_SHARE);
 	if (p->cfg.mode == AGENT_MODE_SAK &&
 	    agent_count_slots(p, SLOT_READY) < p->cfg.low_water)
@@ -508,8 +510,8 @@ target_state(struct agent_policy *p, qs_tstamp now)
 	return AGENT_ST_ACTIVE;
 }
 
-void
-agent_evaluate(struct agent_policy *p, qs_tstamp now)
+static void
+evaluate(struct agent_policy *p, qs_tstamp now)
 {
 	expire_active(p, now);
 	update_warnings(p, now);
@@ -610,8 +612,8 @@ pending_timers(struct agent_policy *p, qs_tstamp now)
 	}
 }
 
-static void
-advance(struct agent_policy *p, qs_tstamp now)
+void
+agent_settle(struct agent_policy *p, qs_tstamp now)
 {
 	/* a deadline handled here may create another that is already due
 	 * (a freed buffer slot makes a fetch due); a few rounds settle it */
@@ -620,7 +622,7 @@ advance(struct agent_policy *p, qs_tstamp now)
 		pending_timers(p, now);
 		agent_fetch_timers(p, now);
 		agent_maybe_roll(p, now);
-		agent_evaluate(p, now);
+		evaluate(p, now);
 		if (agent_policy_next_expiry(p) > now)
 			break;
 	}
@@ -634,7 +636,7 @@ agent_enter(struct agent_policy *p, qs_tstamp *now)
 	if (*now < p->last_now)
 		*now = p->last_now;
 	p->last_now = *now;
-	advance(p, *now);
+	agent_settle(p, *now);
 	return 0;
 }
 
@@ -647,7 +649,8 @@ agent_policy_next_expiry(const struct agent_policy *p)
 
 	if (act != NULL) {
 		t = qs_tstamp_min(t, act->expires_at);
-		if (!(p->warn_mask & BIT(AGENT_R_AKL_SHARE)))
+		if (!(p->warn_mask & BIT(AGENT_R_AKL_SHARE)) &&
+		    agent_urgent_at(p) != QS_TSTAMP_NONE)
 			t = qs_tstamp_min(t, act->warn_at);
 	}
 	if (p->state == AGENT_ST_INIT)
@@ -743,8 +746,7 @@ agent_policy_on_activated(struct agent_policy *p,
 		return QS_ERR_NOTFOUND;
 	}
 	activate(p, s, now);
-	agent_maybe_roll(p, now);
-	agent_evaluate(p, now);
+	agent_settle(p, now);
 	return 0;
 }
 
@@ -779,8 +781,7 @@ agent_policy_on_rejected(struct agent_policy *p,
 		    "buffered key %s rejected by the data plane; dropped", id);
 		agent_slot_retire(p, s);
 	}
-	agent_maybe_roll(p, now);
-	agent_evaluate(p, now);
+	agent_settle(p, now);
 	return 0;
 }
 
@@ -812,8 +813,7 @@ agent_policy_on_pn_threshold(
 			    "the SAK must roll (PN threshold) but no QKD key "
 			    "is buffered");
 	}
-	agent_maybe_roll(p, now);
-	agent_evaluate(p, now);
+	agent_settle(p, now);
 	return 0;
 }
 
@@ -877,7 +877,7 @@ agent_policy_new(struct agent_policy **out,
 	    "T_AKL %.0f s",
 	    agent_mode_name(cfg->mode), agent_role_name(cfg->role),
 	    (double)cfg->t_qkd / QS_NS_PER_S, (double)cfg->t_akl / QS_NS_PER_S);
-	advance(p, now);
+	agent_settle(p, now);
 	*out = p;
 	return 0;
 }

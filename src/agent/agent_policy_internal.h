@@ -203,9 +203,10 @@ void agent_maybe_roll(struct agent_policy *p, qs_tstamp now);
  * action queue lacks AGENT_ACTION_ROOM, raises *now to the latest time
  * seen and runs every deadline up to it. Returns 0 or QS_ERR_BUSY. */
 int agent_enter(struct agent_policy *p, qs_tstamp *now);
-/* agent_evaluate refreshes the warnings and moves to the state the facts
- * call for; every input ends with it. */
-void agent_evaluate(struct agent_policy *p, qs_tstamp now);
+/* agent_settle runs every deadline at or before |now|, refreshes the
+ * warnings and moves to the state the facts call for; every call starts
+ * (through agent_enter) and ends with it. */
+void agent_settle(struct agent_policy *p, qs_tstamp now);
 /* agent_passes says whether traffic passes in state |s|. */
 bool agent_passes(enum agent_state s);
 
