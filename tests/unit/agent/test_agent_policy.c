@@ -105,22 +105,22 @@ test_mode1_rollovers_every_tqkd(void **state)
 	assert_int_equal(st.rollovers, 60);
 	assert_int_equal(st.state, AGENT_ST_ACTIVE);
 	/* the key fetched at 3600 s is not back yet */
-	assert_int_equal(sim_count(&s, AGENT_ACT_ACTIVATE, 0, QS_TSTAMP_NONE),
-	    60);
-	assert_int_equal(sim_count(&s, AGENT_ACT_ANNOUNCE, 0, QS_TSTAMP_NONE),
-	    60);
+	assert_int_equal(
+	    sim_count(&s, AGENT_ACT_ACTIVATE, 0, QS_TSTAMP_NONE), 60);
+	assert_int_equal(
+	    sim_count(&s, AGENT_ACT_ANNOUNCE, 0, QS_TSTAMP_NONE), 60);
 	/* blocked until the first key, then never again */
 	assert_int_equal(sim_count(&s, AGENT_ACT_STALL, 0, QS_TSTAMP_NONE), 1);
 	assert_int_equal(sim_count(&s, AGENT_ACT_RESUME, 0, QS_TSTAMP_NONE), 1);
-	assert_true(at(&s, sim_last(&s, AGENT_ACT_RESUME)) ==
-	    SIM_T0 + MS(2100));
+	assert_true(
+	    at(&s, sim_last(&s, AGENT_ACT_RESUME)) == SIM_T0 + MS(2100));
 	assert_int_equal(sim_count(&s, AGENT_ACT_WARN, 0, QS_TSTAMP_NONE), 0);
 	assert_int_equal(
 	    sim_count(&s, AGENT_ACT_ALARM_RAISE, 0, QS_TSTAMP_NONE), 0);
 	/* the paper: Mode 1 holds the active key and the rollover key */
 	assert_int_equal(s.max_held, 2);
-	assert_int_equal(sim_count(&s, AGENT_ACT_RETIRE, 0, QS_TSTAMP_NONE),
-	    59);
+	assert_int_equal(
+	    sim_count(&s, AGENT_ACT_RETIRE, 0, QS_TSTAMP_NONE), 59);
 	sim_stop(&s);
 }
 
@@ -193,7 +193,8 @@ test_mode1_n_failures_stall_and_resume(void **state)
 	assert_int_equal(s.log[i + 1].type, AGENT_ACT_ALARM_RAISE);
 	assert_int_equal(sim_status(&s).state, AGENT_ST_FAIL_CLOSED);
 	assert_false(s.dp_open);
-	assert_false(sim_holds(&s, s.log[sim_last(&s, AGENT_ACT_RETIRE)].key_id));
+	assert_false(
+	    sim_holds(&s, s.log[sim_last(&s, AGENT_ACT_RETIRE)].key_id));
 	/* the warning came first, at warn_share of T_AKL */
 	w = sim_first_after(&s, AGENT_ACT_WARN, ta + S(300));
 	assert_int_equal(s.log[w].reason, AGENT_R_AKL_SHARE);
@@ -396,8 +397,8 @@ test_bad_key_rejected_current_stays(void **state)
 	assert_int_equal(s.nfetches, 1);
 	/* a key_ID the KME delivered before */
 	assert_int_equal(sim_answer_ok(&s, 0, active, 32), QS_ERR_INVAL);
-	assert_non_null(strstr(s.log[sim_last(&s, AGENT_ACT_WARN)].text,
-	    "second time"));
+	assert_non_null(
+	    strstr(s.log[sim_last(&s, AGENT_ACT_WARN)].text, "second time"));
 	st = sim_status(&s);
 	assert_int_equal(st.fetch_fail[AGENT_FAIL_BAD_KEY], 2);
 	assert_memory_equal(st.active_key_id, active, sizeof(active));
@@ -467,11 +468,11 @@ test_fetch_timeout_late_answer(void **state)
 	assert_int_equal(
 	    agent_policy_on_fetch_ok(s.p, req, id, 32, QS_TSTAMP_NONE, s.now),
 	    QS_ERR_NOTFOUND);
-	assert_int_equal(agent_policy_on_fetch_fail(s.p, 999, AGENT_FAIL_400,
-			     s.now),
+	assert_int_equal(
+	    agent_policy_on_fetch_fail(s.p, 999, AGENT_FAIL_400, s.now),
 	    QS_ERR_NOTFOUND);
-	assert_int_equal(agent_policy_on_fetch_fail(s.p, s.fetches[0].req,
-			     AGENT_FAIL_COUNT, s.now),
+	assert_int_equal(agent_policy_on_fetch_fail(
+			     s.p, s.fetches[0].req, AGENT_FAIL_COUNT, s.now),
 	    QS_ERR_INVAL);
 	sim_drain(&s);
 	assert_int_equal(sim_answer_new(&s, 0), 0);
@@ -504,8 +505,8 @@ test_rollover_timeout(void **state)
 	assert_int_equal(sim_status(&s).rollovers_failed, 1);
 	assert_true(s.dp_open);
 	/* confirming it now is refused */
-	assert_int_equal(agent_policy_on_activated(s.p, pending, s.now),
-	    QS_ERR_NOTFOUND);
+	assert_int_equal(
+	    agent_policy_on_activated(s.p, pending, s.now), QS_ERR_NOTFOUND);
 	/* a new key is requested after the backoff */
 	s.auto_activate = true;
 	sim_run_until(&s, SIM_T0 + S(95));
@@ -530,8 +531,8 @@ test_rejected_keys(void **state)
 	assert_int_equal(
 	    agent_policy_on_rejected(s.p, st.active_key_id, s.now), 0);
 	sim_drain(&s);
-	assert_int_equal(s.log[sim_last(&s, AGENT_ACT_WARN)].reason,
-	    AGENT_R_KEY_REJECTED);
+	assert_int_equal(
+	    s.log[sim_last(&s, AGENT_ACT_WARN)].reason, AGENT_R_KEY_REJECTED);
 	assert_true(s.dp_open);
 	/* the next CAK rejected: retired, retried */
 	sim_run_until(&s, SIM_T0 + S(60));
@@ -587,8 +588,8 @@ test_pn_threshold(void **state)
 	assert_int_equal(sim_status(&s).keys_buffered, 0);
 	assert_int_equal(agent_policy_on_pn_threshold(s.p, false, s.now), 0);
 	sim_drain(&s);
-	assert_int_equal(s.log[sim_last(&s, AGENT_ACT_WARN)].reason,
-	    AGENT_R_PN_NO_KEY);
+	assert_int_equal(
+	    s.log[sim_last(&s, AGENT_ACT_WARN)].reason, AGENT_R_PN_NO_KEY);
 	assert_true(s.dp_open);
 	/* PNs exhausted: stall now */
 	assert_int_equal(agent_policy_on_pn_threshold(s.p, true, s.now), 0);
@@ -669,12 +670,12 @@ test_legality_and_names(void **state)
 	    AGENT_ST_ROLLOVER_PENDING, AGENT_ST_FAIL_CLOSED));
 	assert_false(agent_policy_transition_legal(AGENT_ST_COUNT, 0));
 	assert_string_equal(agent_state_name(AGENT_ST_COUNT), "?");
-	assert_string_equal(agent_state_name(AGENT_ST_FAIL_CLOSED),
-	    "FAIL_CLOSED");
+	assert_string_equal(
+	    agent_state_name(AGENT_ST_FAIL_CLOSED), "FAIL_CLOSED");
 	assert_string_equal(agent_action_name(AGENT_ACT_STALL), "STALL");
 	assert_string_equal(agent_fail_name(AGENT_FAIL_503), "503");
-	assert_string_equal(agent_reason_name(AGENT_R_AKL_EXPIRED),
-	    "akl_expired");
+	assert_string_equal(
+	    agent_reason_name(AGENT_R_AKL_EXPIRED), "akl_expired");
 	assert_string_equal(agent_role_name(AGENT_ROLE_SLAVE), "slave");
 	assert_string_equal(agent_mode_name(AGENT_MODE_SAK), "2");
 }
@@ -700,8 +701,8 @@ test_busy_until_drained(void **state)
 
 	(void)state;
 	c.retry_cap = c.retry_initial;
-	assert_int_equal(agent_policy_new(&p, &c, quiet_log, NULL, now, err,
-			     sizeof(err)),
+	assert_int_equal(
+	    agent_policy_new(&p, &c, quiet_log, NULL, now, err, sizeof(err)),
 	    0);
 	/* fail every request without draining the actions */
 	for (n = 0; n < 1000; n++) {
@@ -749,8 +750,8 @@ test_metrics_and_clock(void **state)
 	assert_non_null(strstr(text, "qmacsec_policy_traffic_allowed 1"));
 	assert_non_null(
 	    strstr(text, "qmacsec_policy_state{state=\"ACTIVE\"} 1"));
-	assert_non_null(strstr(text,
-	    "qmacsec_policy_fetch_failures_total{reason=\"503\"} 0"));
+	assert_non_null(strstr(
+	    text, "qmacsec_policy_fetch_failures_total{reason=\"503\"} 0"));
 	assert_non_null(strstr(text, "qmacsec_policy_stall_seconds_total"));
 	free(text);
 	qs_metrics_del(m);
