@@ -358,8 +358,11 @@ warnings_now(struct agent_policy *p, qs_tstamp now)
 	if (act == NULL)
 		return 0;
 	/* the lifetime matters only while no successor is at hand (a
-	 * Mode 2 key is used up to its rollover by design) */
-	if (now >= act->warn_at && agent_urgent_at(p) != QS_TSTAMP_NONE)
+	 * Mode 2 key is used up to its rollover by design); once raised
+	 * the warning stands until a new key is active */
+	if (now >= act->warn_at &&
+	    ((p->warn_mask & BIT(AGENT_R_AKL_SHARE)) ||
+		agent_urgent_at(p) != QS_TSTAMP_NONE))
 		mask |= BIT(AGENT_R_AKL_SHARE);
 	if (p->cfg.mode == AGENT_MODE_SAK &&
 	    agent_count_slots(p, SLOT_READY) < p->cfg.low_water)
@@ -513,9 +516,17 @@ target_state(struct agent_policy *p, qs_tstamp now)
 static void
 evaluate(struct agent_policy *p, qs_tstamp now)
 {
+	enum agent_state to;
+
 	expire_active(p, now);
 	update_warnings(p, now);
-	set_state(p, target_state(p, now), now);
+	to = target_state(p, now);
+	/* losing the key always passes through FAIL_CLOSED, even with a
+	 * successor on its way (ROLLOVER_PENDING -> FAIL_CLOSED ->
+	 * RECOVERING): the stall and the alarm come first */
+	if (agent_passes(p->state) && to == AGENT_ST_RECOVERING)
+		set_state(p, AGENT_ST_FAIL_CLOSED, now);
+	set_state(p, to, now);
 }
 
 /* Timers. */

@@ -263,12 +263,18 @@ take_fetch(struct sim *s, size_t i, struct sim_fetch *f)
 int
 sim_answer_ok(struct sim *s, size_t i, const uint8_t *id, size_t len)
 {
+	return sim_answer_ok_until(s, i, id, len, QS_TSTAMP_NONE);
+}
+
+int
+sim_answer_ok_until(struct sim *s, size_t i, const uint8_t *id, size_t len,
+    qs_tstamp avail_until)
+{
 	struct sim_fetch f;
 	int r;
 
 	take_fetch(s, i, &f);
-	r = agent_policy_on_fetch_ok(
-	    s->p, f.req, id, len, QS_TSTAMP_NONE, s->now);
+	r = agent_policy_on_fetch_ok(s->p, f.req, id, len, avail_until, s->now);
 	if (r == 0)
 		hold(s, id);
 	sim_drain(s);

@@ -95,6 +95,9 @@ void sim_run_until(struct sim *s, qs_tstamp t);
  * the policy's verdict; sim_answer_new gives a fresh key_ID. */
 int sim_answer_ok(struct sim *s, size_t i, const uint8_t *id, size_t len);
 int sim_answer_new(struct sim *s, size_t i);
+/* sim_answer_ok_until also passes the KME's availability deadline. */
+int sim_answer_ok_until(struct sim *s, size_t i, const uint8_t *id, size_t len,
+    qs_tstamp avail_until);
 /* sim_answer_fail answers fetch |i| with a failure. */
 int sim_answer_fail(struct sim *s, size_t i, enum agent_fail why);
 
