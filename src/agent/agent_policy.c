@@ -155,6 +155,9 @@ agent_passes(enum agent_state s)
 }
 
 static void
+to_qs_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
 to_qs_log(int prio, const char *fmt, ...)
 {
 	va_list ap;
