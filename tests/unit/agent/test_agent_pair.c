@@ -265,12 +265,10 @@ pair_run(struct pair *p, qs_tstamp until)
 }
 
 static void
-pair_start(struct pair *p, uint64_t availability, uint64_t sync_delay)
+pair_start_cfg(struct pair *p, struct agent_policy_config c,
+    uint64_t availability, uint64_t sync_delay)
 {
-	struct agent_policy_config c;
-
 	memset(p, 0, sizeof(*p));
-	agent_policy_config_defaults(&c);
 	c.kme_availability = availability;
 	c.role = AGENT_ROLE_MASTER;
 	p->availability = availability;
@@ -282,6 +280,15 @@ pair_start(struct pair *p, uint64_t availability, uint64_t sync_delay)
 	sim_start(&p->m, &c, SIM_T0);
 	c.role = AGENT_ROLE_SLAVE;
 	sim_start(&p->s, &c, SIM_T0);
+}
+
+static void
+pair_start(struct pair *p, uint64_t availability, uint64_t sync_delay)
+{
+	struct agent_policy_config c;
+
+	agent_policy_config_defaults(&c);
+	pair_start_cfg(p, c, availability, sync_delay);
 }
 
 static void
@@ -401,6 +408,48 @@ test_short_slave_kme_outage(void **state)
 	test_free(p);
 }
 
+static void
+test_mode2_pair(void **state)
+{
+	struct pair *p = test_malloc(sizeof(*p));
+	struct agent_policy_config c;
+	struct agent_policy_status ms, ss;
+
+	(void)state;
+	agent_policy_config_defaults(&c);
+	c.mode = AGENT_MODE_SAK;
+	c.t_qkd = S(300);
+	c.t_akl = S(600);
+	c.buffer_k = 4;
+	c.low_water = 1;
+	pair_start_cfg(p, c, S(10), S(2));
+	pair_run(p, SIM_T0 + S(3 * 3600));
+	ms = sim_status(&p->m);
+	ss = sim_status(&p->s);
+	/* each SAK rolls to a buffered key both ends hold */
+	assert_true(p->ever_up);
+	assert_true(p->down_ns == 0);
+	assert_true(ms.rollovers >= 3 * 3600 / 600);
+	assert_int_equal(ss.rollovers, ms.rollovers);
+	assert_int_equal(ms.rollovers_failed, 0);
+	assert_int_equal(ms.keys_buffered, 4);
+	assert_int_equal(ss.keys_buffered, ms.keys_buffered);
+	assert_memory_equal(ms.active_key_id, ss.active_key_id, 16);
+	/* the master's KME goes away: both ends live on the buffer, then
+	 * stall together */
+	p->m_kme_down = true;
+	pair_run(p, SIM_T0 + S(3 * 3600 + 1800));
+	assert_true(p->down_ns == 0);
+	pair_run(p, SIM_T0 + S(3 * 3600 + 3600));
+	assert_true(p->down_ns > 0);
+	assert_true(sim_status(&p->m).alarm && sim_status(&p->s).alarm);
+	p->m_kme_down = false;
+	pair_run(p, SIM_T0 + S(5 * 3600));
+	assert_true(p->m.dp_open && p->s.dp_open);
+	pair_stop(p);
+	test_free(p);
+}
+
 int
 main(void)
 {
@@ -409,6 +458,7 @@ main(void)
 		cmocka_unit_test(test_late_slave_rides_on_cak_lifetime),
 		cmocka_unit_test(test_late_slave_beyond_lifetime_stalls_both),
 		cmocka_unit_test(test_short_slave_kme_outage),
+		cmocka_unit_test(test_mode2_pair),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
