@@ -119,6 +119,10 @@ struct figure {
 	double setup_us;
 	/* sync is the disk during a key measurement. */
 	struct sync_probe sync;
+	/* psi_cpu / psi_io are the share of the measuring window during
+	 * which some task on the machine waited for a CPU / for I/O
+	 * (Linux pressure stall information; -1: not available). */
+	double psi_cpu, psi_io;
 };
 
 struct bench;
@@ -131,8 +135,6 @@ struct worker {
 	struct etsi_client *ca, *cb, *fresh;
 	/* t0 is when the current operation started. */
 	qs_tstamp t0;
-	/* active is set while the worker has an operation in flight. */
-	bool active;
 };
 
 /* struct run is the state of one measurement. */
@@ -407,9 +409,7 @@ issue(struct worker *w)
 
 	w->t0 = qs_now();
 	if (w->t0 >= r->t_end) {
-		w->active = false;
-		if (--r->active == 0)
-			event_base_loopbreak(b->base);
+		r->active--;
 		return;
 	}
 	switch (r->kind) {
@@ -452,6 +452,87 @@ pct_ms(const uint64_t *v, size_t n, double p)
 	return (double)v[i < n ? i : n - 1] / 1e6;
 }
 
+/* psi_total returns the "some" stall total (microseconds) of the
+ * pressure file |what| ("cpu" or "io"), or -1. */
+static int64_t
+psi_total(const char *what)
+{
+	char path[64], line[256];
+	long long total = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/pressure/%s", what);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		const char *t = strstr(line, "total=");
+
+		if (strncmp(line, "some ", 5) == 0 && t != NULL)
+			total = strtoll(t + 6, NULL, 10);
+	}
+	fclose(fp);
+	return total;
+}
+
+static double
+psi_share(int64_t before, int64_t after, uint64_t window_ns)
+{
+	if (before < 0 || after < before || window_ns == 0)
+		return -1;
+	return (double)(after - before) * 1e3 / (double)window_ns;
+}
+
+static void
+on_mark(evutil_socket_t fd, short what, void *arg)
+{
+	bool *fired = arg;
+
+	(void)fd;
+	(void)what;
+	*fired = true;
+}
+
+/* run_until runs the loop until |t| (or until every worker stopped). */
+static void
+run_until(struct bench *b, qs_tstamp t)
+{
+	bool fired = false;
+	struct event *ev = evtimer_new(b->base, on_mark, &fired);
+	qs_tstamp now = qs_now();
+	struct timeval tv;
+
+	if (ev == NULL || now >= t) {
+		if (ev != NULL)
+			event_free(ev);
+		return;
+	}
+	tv.tv_sec = (time_t)((t - now) / QS_NS_PER_S);
+	tv.tv_usec = (suseconds_t)((t - now) % QS_NS_PER_S / 1000);
+	evtimer_add(ev, &tv);
+	while (!fired && b->run.active > 0)
+		event_base_loop(b->base, EVLOOP_ONCE);
+	event_free(ev);
+}
+
+/* run_window runs the warm-up, the measuring window (reading the PSI
+ * counters at both ends) and the drain of the calls in flight. */
+static void
+run_window(struct bench *b, struct figure *fig)
+{
+	struct run *r = &b->run;
+	int64_t cpu0, io0;
+
+	run_until(b, r->t_meas);
+	cpu0 = psi_total("cpu");
+	io0 = psi_total("io");
+	run_until(b, r->t_end);
+	fig->psi_cpu = psi_share(cpu0, psi_total("cpu"), r->t_end - r->t_meas);
+	fig->psi_io = psi_share(io0, psi_total("io"), r->t_end - r->t_meas);
+	while (r->active > 0)
+		event_base_loop(b->base, EVLOOP_ONCE);
+}
+
 /* measure runs one measurement of |kind| with every worker. */
 static void
 measure(struct bench *b, enum kind kind, struct figure *fig)
@@ -462,14 +543,13 @@ measure(struct bench *b, enum kind kind, struct figure *fig)
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->fig = fig;
+	fig->pool_before = fig->pool_after = -1;
 	r->t_meas = now + (uint64_t)b->warmup * QS_NS_PER_S;
 	r->t_end = r->t_meas + (uint64_t)b->seconds * QS_NS_PER_S;
 	r->active = b->n_workers;
-	for (size_t i = 0; i < b->n_workers; i++) {
-		b->w[i].active = true;
+	for (size_t i = 0; i < b->n_workers; i++)
 		issue(&b->w[i]);
-	}
-	event_base_dispatch(b->base);
+	run_window(b, fig);
 	qsort(r->lat, r->n, sizeof(*r->lat), cmp_u64);
 	fig->measured = true;
 	fig->n = r->n;
@@ -492,7 +572,6 @@ on_probe(struct etsi_result *res, void *arg)
 	b->status_probe =
 	    res->outcome == ETSI_OK ? res->status.stored_key_count : -1;
 	b->probe_done = true;
-	event_base_loopbreak(b->base);
 }
 
 /* pool_now returns KME_A's stored_key_count for SAE_A1, or -1. */
@@ -503,7 +582,7 @@ pool_now(struct bench *b)
 	if (etsi_client_status(b->w[0].ca, SLAVE, on_probe, b) != 0)
 		return -1;
 	while (!b->probe_done)
-		event_base_dispatch(b->base);
+		event_base_loop(b->base, EVLOOP_ONCE);
 	return b->status_probe;
 }
 
@@ -624,6 +703,8 @@ mean_figure(const struct figure *x, const struct figure *y, struct figure *m)
 	m->rate = (x->rate + y->rate) / 2;
 	m->p50_ms = (x->p50_ms + y->p50_ms) / 2;
 	m->p99_ms = (x->p99_ms + y->p99_ms) / 2;
+	m->psi_cpu = (x->psi_cpu + y->psi_cpu) / 2;
+	m->psi_io = (x->psi_io + y->psi_io) / 2;
 	m->n = x->n + y->n;
 	m->errors = x->errors + y->errors;
 	if (m->first_error[0] == '\0')
@@ -633,13 +714,14 @@ mean_figure(const struct figure *x, const struct figure *y, struct figure *m)
 static void
 measure_keys(struct bench *b, enum kind kind, struct figure *fig)
 {
+	int64_t pool = pool_wait(b);
 	pid_t pid = -1;
 	int rfd;
 
-	fig->pool_before = pool_wait(b);
 	rfd = sync_start(b->lab, b->warmup + b->seconds, &pid);
 	measure(b, kind, fig);
 	sync_finish(rfd, pid, &fig->sync);
+	fig->pool_before = pool;
 	fig->pool_after = pool_now(b);
 }
 
@@ -655,7 +737,6 @@ run_level(struct bench *b, struct level *lv)
 	for (int k = K_ENC; k < K_COUNT; k++) {
 		struct figure *f = &lv->fig[k];
 
-		f->pool_before = f->pool_after = -1;
 		if (!b->want[k])
 			continue;
 		fprintf(stderr, ", %s", kind_name[k]);
@@ -682,10 +763,11 @@ ratio(double x, double base)
 static void
 print_row(const char *name, const struct figure *f, const struct figure *base)
 {
-	printf("  %-10s %10.1f %8.2f %8.2f   %8.3f %8.2f %8.2f %7llu\n", name,
-	    f->rate, f->p50_ms, f->p99_ms, ratio(f->rate, base->rate),
+	printf("  %-10s %10.1f %8.2f %8.2f   %8.3f %8.2f %8.2f %7llu %5.0f%% "
+	       "%5.0f%%\n",
+	    name, f->rate, f->p50_ms, f->p99_ms, ratio(f->rate, base->rate),
 	    ratio(f->p50_ms, base->p50_ms), ratio(f->p99_ms, base->p99_ms),
-	    (unsigned long long)f->errors);
+	    (unsigned long long)f->errors, 100 * f->psi_cpu, 100 * f->psi_io);
 }
 
 static void
@@ -724,13 +806,20 @@ print_level(const struct level *lv)
 static void
 print_table(const struct bench *b, const struct level *lv, size_t n)
 {
-	printf("\nKME benchmark: lab %s; %u s per figure after %u s warm-up; "
-	       "key size %s bits\n",
-	    b->lab, b->seconds, b->warmup, b->size ? "" : "256 (default)");
+	char size[32] = "256 (the KME default)";
+
 	if (b->size)
-		printf("(key size %lld bits)\n", (long long)b->size);
-	printf("  %-10s %10s %8s %8s   %8s %8s %8s %7s\n", "measure", "req/s",
-	    "p50 ms", "p99 ms", "rate/b", "p50/b", "p99/b", "errors");
+		snprintf(size, sizeof(size), "%lld", (long long)b->size);
+	printf("\nKME benchmark: lab %s\n%u s per figure after %u s warm-up; "
+	       "key size %s bits; key calls by %s\n"
+	       "rate/b, p50/b, p99/b: ratio to the status baseline (*) of the "
+	       "same clients;\ncpu-p, io-p: share of the window in which some "
+	       "task waited for a CPU / for I/O (PSI)\n",
+	    b->lab, b->seconds, b->warmup, size,
+	    b->form == ETSI_FORM_GET ? "GET" : "POST");
+	printf("  %-10s %10s %8s %8s   %8s %8s %8s %7s %6s %6s\n", "measure",
+	    "req/s", "p50 ms", "p99 ms", "rate/b", "p50/b", "p99/b", "errors",
+	    "cpu-p", "io-p");
 	for (size_t i = 0; i < n; i++)
 		print_level(&lv[i]);
 }
@@ -756,6 +845,8 @@ figure_json(const struct figure *f, const struct figure *base)
 		    json_pack("{s:I, s:I}", "before",
 			(json_int_t)f->pool_before, "after",
 			(json_int_t)f->pool_after));
+	json_object_set_new(o, "psi_some",
+	    json_pack("{s:f, s:f}", "cpu", f->psi_cpu, "io", f->psi_io));
 	if (f->sync.n > 0)
 		json_object_set_new(o, "disk_fdatasync_ms",
 		    json_pack("{s:f, s:f, s:i}", "p50", f->sync.p50_ms, "p99",
