@@ -597,7 +597,7 @@ pool_wait(struct bench *b)
 
 		if (t == 0)
 			fprintf(stderr,
-			    "kme-bench: waiting for KME_A's pool (%lld of "
+			    "\nkme-bench: waiting for KME_A's pool (%lld of "
 			    "%lld keys)\n",
 			    (long long)n, (long long)b->min_pool);
 		nanosleep(&ts, NULL);
