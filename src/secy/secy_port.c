@@ -1,0 +1,729 @@
+/*
+ * secy_port.c — TAP <-> SecY <-> AF_PACKET glue (Linux). See secy_port.h
+ * for the data flow; docs/secy.md for the threading.
+ *
+ * Grace periods (quiescent-state based reclamation, QSBR): each data
+ * thread publishes a counter that is 0 while it sleeps in poll() and
+ * changes after every batch. port_sync() (the SecY's |sync| callback)
+ * snapshots both counters and waits until each thread has slept or
+ * moved on, so an SA unlinked before the call is no longer referenced.
+ */
+#include "secy_port.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qs_buf.h"
+#include "qs_err.h"
+#include "qs_log.h"
+#include "secy.h"
+
+#define LOG "secy"
+/* Largest frame either side handles (jumbo frames included). */
+#define FRAME_MAX 9600
+#define CTL_FRAME_MAX 1600
+#define DEFAULT_BATCH 32
+#define DEFAULT_BLOCKS 64
+#define DEFAULT_BLOCK_SIZE (256 * 1024)
+#define DEFAULT_CTL_SLOTS 64
+
+/* A data-plane thread and its quiescent-state counter. */
+struct port_thread {
+	pthread_t tid;
+	bool started;
+	/* qs is 0 while the thread holds no SecY pointer, else a counter
+	 * that changes at every quiescent point. */
+	_Atomic uint64_t qs;
+	uint64_t ctr;
+};
+
+/* A queued control (uncontrolled-port) frame. */
+struct ctl_slot {
+	size_t len;
+	uint8_t buf[CTL_FRAME_MAX];
+};
+
+struct secy_port {
+	struct secy *secy;
+	char tap_name[IFNAMSIZ];
+	uint8_t mac[6];
+	int ifindex;
+	unsigned wire_mtu;
+	unsigned batch;
+	int tap_fd;
+	int rx_fd;
+	int tx_fd;
+	int stop_fd;
+	int ctl_efd;
+	atomic_bool stop;
+	/* TPACKET_V3 RX ring. */
+	uint8_t *ring;
+	size_t ring_len;
+	unsigned block_size;
+	unsigned block_nr;
+	/* Control queue: single producer (RX thread), single consumer. */
+	struct ctl_slot *ctl;
+	unsigned ctl_n;
+	_Atomic unsigned ctl_head;
+	_Atomic unsigned ctl_tail;
+	struct port_thread tx;
+	struct port_thread rx;
+	/* Counters, one writer each (see struct secy_port_stats). */
+	_Atomic uint64_t c_tap_rx, c_wire_tx, c_tx_refused, c_tx_errors;
+	_Atomic uint64_t c_wire_rx, c_tap_tx, c_rx_dropped, c_tap_errors;
+	_Atomic uint64_t c_ctl_rx, c_ctl_dropped, c_ring_drops, c_ctl_tx;
+};
+
+static inline void
+cnt(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c,
+	    atomic_load_explicit(c, memory_order_relaxed) + n,
+	    memory_order_relaxed);
+}
+
+/* --- grace periods ---------------------------------------------------- */
+
+static void
+th_offline(struct port_thread *t)
+{
+	atomic_store_explicit(&t->qs, 0, memory_order_release);
+}
+
+static void
+th_online(struct port_thread *t)
+{
+	atomic_store_explicit(&t->qs, ++t->ctr, memory_order_relaxed);
+	/* Order the announcement before any later load of an SA pointer
+	 * (pairs with the fence in port_sync). */
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+static void
+th_quiescent(struct port_thread *t)
+{
+	atomic_store_explicit(&t->qs, ++t->ctr, memory_order_release);
+}
+
+static void
+port_sync(void *ctx)
+{
+	struct secy_port *p = ctx;
+	struct port_thread *th[2] = { &p->tx, &p->rx };
+	uint64_t snap[2];
+	struct timespec ts = { 0, 20000 };
+	int i;
+
+	atomic_thread_fence(memory_order_seq_cst);
+	for (i = 0; i < 2; i++)
+		snap[i] = atomic_load(&th[i]->qs);
+	for (i = 0; i < 2; i++)
+		while (snap[i] != 0 && atomic_load(&th[i]->qs) == snap[i])
+			nanosleep(&ts, NULL);
+}
+
+/* --- setup -------------------------------------------------------------- */
+
+static int
+if_ioctl(unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rv;
+
+	if (fd < 0)
+		return -1;
+	rv = ioctl(fd, req, ifr);
+	close(fd);
+	return rv;
+}
+
+static int
+wire_info(struct secy_port *p, const char *ifname)
+{
+	struct ifreq ifr;
+
+	if (strlen(ifname) >= IFNAMSIZ)
+		return QS_ERR_INVAL;
+	p->ifindex = (int)if_nametoindex(ifname);
+	if (p->ifindex == 0) {
+		log_warnx(LOG, "wire interface %s: no such interface", ifname);
+		return QS_ERR_NOTFOUND;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, ifname);
+	if (if_ioctl(SIOCGIFHWADDR, &ifr) != 0 ||
+	    ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+		log_warnx(LOG, "wire interface %s is not Ethernet", ifname);
+		return QS_ERR_INVAL;
+	}
+	memcpy(p->mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (if_ioctl(SIOCGIFMTU, &ifr) != 0) {
+		log_warn(LOG, "SIOCGIFMTU %s", ifname);
+		return QS_ERR_IO;
+	}
+	p->wire_mtu = (unsigned)ifr.ifr_mtu;
+	return 0;
+}
+
+/* tap_config gives the TAP the NIC's MAC (as Linux macsec devices take
+ * their lower device's), the MTU that leaves room for the SecTAG and ICV,
+ * and brings it up. */
+static int
+tap_config(struct secy_port *p, unsigned mtu)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, p->tap_name);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, p->mac, 6);
+	if (if_ioctl(SIOCSIFHWADDR, &ifr) != 0)
+		return -1;
+	ifr.ifr_mtu = (int)mtu;
+	if (if_ioctl(SIOCSIFMTU, &ifr) != 0)
+		return -1;
+	if (if_ioctl(SIOCGIFFLAGS, &ifr) != 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	return if_ioctl(SIOCSIFFLAGS, &ifr);
+}
+
+static int
+tap_open(struct secy_port *p, const struct secy_port_config *cfg)
+{
+	struct ifreq ifr;
+	unsigned mtu = cfg->tap_mtu;
+
+	if (mtu == 0)
+		mtu = p->wire_mtu > SECY_OVERHEAD_MAX + 68
+		    ? p->wire_mtu - SECY_OVERHEAD_MAX
+		    : 68;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (cfg->tap_name != NULL) {
+		if (strlen(cfg->tap_name) >= IFNAMSIZ)
+			return QS_ERR_INVAL;
+		strcpy(ifr.ifr_name, cfg->tap_name);
+	}
+	p->tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (p->tap_fd < 0 || ioctl(p->tap_fd, TUNSETIFF, &ifr) != 0) {
+		log_warn(LOG, "cannot create TAP %s",
+		    cfg->tap_name ? cfg->tap_name : "");
+		return QS_ERR_IO;
+	}
+	memcpy(p->tap_name, ifr.ifr_name, IFNAMSIZ);
+	if (tap_config(p, mtu) != 0) {
+		log_warn(LOG, "cannot configure TAP %s", p->tap_name);
+		return QS_ERR_IO;
+	}
+	return 0;
+}
+
+static int
+bind_if(int fd, int ifindex, uint16_t proto)
+{
+	struct sockaddr_ll sll;
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(proto);
+	sll.sll_ifindex = ifindex;
+	return bind(fd, (struct sockaddr *)&sll, sizeof(sll));
+}
+
+/* ring_open makes the TPACKET_V3 RX socket. It is created with
+ * protocol 0 (receives nothing) and bound to the NIC with ETH_P_ALL only
+ * once the ring exists, so no frame of another interface gets in. */
+static int
+ring_open(struct secy_port *p, const struct secy_port_config *cfg)
+{
+	struct tpacket_req3 req;
+	int v = TPACKET_V3, one = 1;
+
+	p->block_size =
+	    cfg->ring_block_size ? cfg->ring_block_size : DEFAULT_BLOCK_SIZE;
+	p->block_nr = cfg->ring_blocks ? cfg->ring_blocks : DEFAULT_BLOCKS;
+	memset(&req, 0, sizeof(req));
+	req.tp_block_size = p->block_size;
+	req.tp_block_nr = p->block_nr;
+	req.tp_frame_size = 2048;
+	req.tp_frame_nr = p->block_size / 2048 * p->block_nr;
+	req.tp_retire_blk_tov = 1; /* ms: bounds latency at low rates */
+	p->rx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (p->rx_fd < 0 ||
+	    setsockopt(p->rx_fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) ||
+	    setsockopt(p->rx_fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)))
+		return -1;
+	p->ring_len = (size_t)p->block_size * p->block_nr;
+	p->ring = mmap(
+	    NULL, p->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, p->rx_fd, 0);
+	if (p->ring == MAP_FAILED) {
+		p->ring = NULL;
+		return -1;
+	}
+	/* Our own transmissions are not input (Linux >= 4.20; the frame
+	 * loop also checks PACKET_OUTGOING). */
+	(void)setsockopt(
+	    p->rx_fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	if (cfg->promisc) {
+		struct packet_mreq mr = { .mr_ifindex = p->ifindex,
+			.mr_type = PACKET_MR_PROMISC };
+
+		if (setsockopt(p->rx_fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+			sizeof(mr)))
+			return -1;
+	}
+	return bind_if(p->rx_fd, p->ifindex, ETH_P_ALL);
+}
+
+static int
+sockets_open(struct secy_port *p, const struct secy_port_config *cfg)
+{
+	if (ring_open(p, cfg) != 0) {
+		log_warn(LOG, "AF_PACKET RX ring on ifindex %d", p->ifindex);
+		return QS_ERR_IO;
+	}
+	/* TX socket: protocol 0, so it never receives. */
+	p->tx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (p->tx_fd < 0 || bind_if(p->tx_fd, p->ifindex, 0) != 0) {
+		log_warn(LOG, "AF_PACKET TX socket on ifindex %d", p->ifindex);
+		return QS_ERR_IO;
+	}
+	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->stop_fd < 0 || p->ctl_efd < 0) {
+		log_warn(LOG, "eventfd");
+		return QS_ERR_IO;
+	}
+	return 0;
+}
+
+static struct secy_port *
+port_alloc(struct secy *secy, const struct secy_port_config *cfg)
+{
+	struct secy_port *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->secy = secy;
+	p->tap_fd = p->rx_fd = p->tx_fd = p->stop_fd = p->ctl_efd = -1;
+	p->batch = cfg->batch ? cfg->batch : DEFAULT_BATCH;
+	p->ctl_n = cfg->ctl_slots ? cfg->ctl_slots : DEFAULT_CTL_SLOTS;
+	p->ctl = calloc(p->ctl_n, sizeof(*p->ctl));
+	if (p->ctl == NULL) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void
+port_free(struct secy_port *p)
+{
+	if (p->ring != NULL)
+		munmap(p->ring, p->ring_len);
+	if (p->tap_fd >= 0)
+		close(p->tap_fd);
+	if (p->rx_fd >= 0)
+		close(p->rx_fd);
+	if (p->tx_fd >= 0)
+		close(p->tx_fd);
+	if (p->stop_fd >= 0)
+		close(p->stop_fd);
+	if (p->ctl_efd >= 0)
+		close(p->ctl_efd);
+	/* Control frames are EAPOL/LLDP, not keys, but do not leave them. */
+	memset(p->ctl, 0, sizeof(*p->ctl) * p->ctl_n);
+	free(p->ctl);
+	free(p);
+}
+
+int
+secy_port_open(struct secy_port **out, struct secy *secy,
+    const struct secy_port_config *cfg)
+{
+	struct secy_port *p;
+	int rv;
+
+	*out = NULL;
+	if (cfg->wire_ifname == NULL || cfg->batch > 256 ||
+	    (cfg->ring_block_size != 0 &&
+		(cfg->ring_block_size % (unsigned)getpagesize() != 0)))
+		return QS_ERR_INVAL;
+	if ((p = port_alloc(secy, cfg)) == NULL)
+		return QS_ERR_NOMEM;
+	if ((rv = wire_info(p, cfg->wire_ifname)) != 0 ||
+	    (rv = tap_open(p, cfg)) != 0 || (rv = sockets_open(p, cfg)) != 0) {
+		port_free(p);
+		return rv;
+	}
+	secy_set_sync(secy, port_sync, p);
+	*out = p;
+	log_info(LOG, "port %s <-> %s ready (wire MTU %u)", p->tap_name,
+	    cfg->wire_ifname, p->wire_mtu);
+	return 0;
+}
+
+const char *
+secy_port_tap_name(const struct secy_port *p)
+{
+	return p->tap_name;
+}
+
+void
+secy_port_wire_mac(const struct secy_port *p, uint8_t mac[6])
+{
+	memcpy(mac, p->mac, 6);
+}
+
+int
+secy_port_ctl_fd(const struct secy_port *p)
+{
+	return p->ctl_efd;
+}
+
+/* --- transmit thread: TAP -> protect -> wire --------------------------- */
+
+struct tx_batch {
+	struct mmsghdr msgs[256];
+	struct iovec iov[256];
+	uint8_t (*out)[FRAME_MAX + SECY_OVERHEAD_MAX];
+	uint8_t in[FRAME_MAX];
+};
+
+/* tx_fill reads up to |batch| frames from the TAP and protects them.
+ * Returns the number ready to send. Frames the SecY refuses (fail
+ * closed) are only counted. */
+static unsigned
+tx_fill(struct secy_port *p, struct tx_batch *b)
+{
+	unsigned n = 0;
+	size_t len;
+	ssize_t r;
+
+	while (n < p->batch) {
+		r = read(p->tap_fd, b->in, sizeof(b->in));
+		if (r < 0)
+			break; /* EAGAIN: TAP drained */
+		cnt(&p->c_tap_rx, 1);
+		if (secy_protect(p->secy, b->in, (size_t)r, b->out[n],
+			sizeof(b->out[n]), &len) != 0) {
+			cnt(&p->c_tx_refused, 1);
+			continue;
+		}
+		b->iov[n].iov_base = b->out[n];
+		b->iov[n].iov_len = len;
+		memset(&b->msgs[n], 0, sizeof(b->msgs[n]));
+		b->msgs[n].msg_hdr.msg_iov = &b->iov[n];
+		b->msgs[n].msg_hdr.msg_iovlen = 1;
+		n++;
+	}
+	return n;
+}
+
+static void
+tx_flush(struct secy_port *p, struct tx_batch *b, unsigned n)
+{
+	unsigned done = 0;
+	int r;
+
+	while (done < n) {
+		r = sendmmsg(p->tx_fd, b->msgs + done, n - done, 0);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			/* ENOBUFS and friends: the frames are lost, like on
+			 * a congested link. */
+			cnt(&p->c_tx_errors, n - done);
+			return;
+		}
+		done += (unsigned)r;
+		cnt(&p->c_wire_tx, (uint64_t)r);
+	}
+}
+
+static void *
+tx_main(void *arg)
+{
+	struct secy_port *p = arg;
+	struct tx_batch *b = calloc(1, sizeof(*b));
+	struct pollfd pfd[2] = { { p->tap_fd, POLLIN, 0 },
+		{ p->stop_fd, POLLIN, 0 } };
+	unsigned n;
+
+	if (b != NULL)
+		b->out = calloc(p->batch, sizeof(*b->out));
+	if (b == NULL || b->out == NULL) {
+		log_warnx(LOG, "TX thread: out of memory");
+		goto out;
+	}
+	while (!atomic_load(&p->stop)) {
+		th_offline(&p->tx);
+		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
+			break;
+		th_online(&p->tx);
+		if ((n = tx_fill(p, b)) > 0)
+			tx_flush(p, b, n);
+		th_quiescent(&p->tx);
+	}
+out:
+	th_offline(&p->tx);
+	if (b != NULL)
+		free(b->out);
+	free(b);
+	return NULL;
+}
+
+/* --- receive thread: ring -> dispatch -> TAP / control ---------------- */
+
+static void
+ctl_push(struct secy_port *p, const uint8_t *f, size_t len)
+{
+	unsigned head =
+	    atomic_load_explicit(&p->ctl_head, memory_order_relaxed);
+	unsigned tail =
+	    atomic_load_explicit(&p->ctl_tail, memory_order_acquire);
+	struct ctl_slot *s;
+	uint64_t one = 1;
+
+	if (head - tail >= p->ctl_n || len > CTL_FRAME_MAX) {
+		cnt(&p->c_ctl_dropped, 1);
+		return;
+	}
+	s = &p->ctl[head % p->ctl_n];
+	memcpy(s->buf, f, len);
+	s->len = len;
+	atomic_store_explicit(&p->ctl_head, head + 1, memory_order_release);
+	cnt(&p->c_ctl_rx, 1);
+	(void)!write(p->ctl_efd, &one, sizeof(one));
+}
+
+/* rx_frame dispatches one wire frame (802.1AE 10.1: the common port
+ * feeds both the uncontrolled port, here EAPOL/LLDP only, and the
+ * SecY). Untagged frames never reach the TAP, whatever validateFrames
+ * says: the SecY still counts them (InPktsNoTag / InPktsUntagged). */
+static void
+rx_frame(struct secy_port *p, const uint8_t *f, size_t len, uint8_t *out)
+{
+	size_t out_len;
+	uint16_t type;
+	int r;
+
+	cnt(&p->c_wire_rx, 1);
+	if (len < SECY_MIN_FRAME_LEN) {
+		cnt(&p->c_rx_dropped, 1);
+		return;
+	}
+	type = qs_load_be16(f + SECY_ADDRS_LEN);
+	if (type == SECY_ETHERTYPE_EAPOL || type == SECY_ETHERTYPE_LLDP) {
+		ctl_push(p, f, len);
+		return;
+	}
+	r = secy_validate(p->secy, f, len, out, FRAME_MAX, &out_len, NULL);
+	if (!secy_rx_result_delivers(r) || r == SECY_RX_UNTAGGED) {
+		cnt(&p->c_rx_dropped, 1);
+		return;
+	}
+	if (write(p->tap_fd, out, out_len) == (ssize_t)out_len)
+		cnt(&p->c_tap_tx, 1);
+	else
+		cnt(&p->c_tap_errors, 1);
+}
+
+static void
+rx_block(struct secy_port *p, struct tpacket_block_desc *bd, uint8_t *out)
+{
+	struct tpacket3_hdr *h = (struct tpacket3_hdr *)((uint8_t *)bd +
+	    bd->hdr.bh1.offset_to_first_pkt);
+	uint32_t i;
+
+	for (i = 0; i < bd->hdr.bh1.num_pkts; i++) {
+		const struct sockaddr_ll *sll =
+		    (const struct sockaddr_ll *)((uint8_t *)h +
+			TPACKET_ALIGN(sizeof(*h)));
+
+		/* Outgoing copies, VLAN-stripped (not ours: we do not run
+		 * MACsec over VLANs) and truncated frames are dropped. */
+		if (sll->sll_pkttype == PACKET_OUTGOING)
+			;
+		else if ((h->tp_status & TP_STATUS_VLAN_VALID) ||
+		    h->tp_snaplen != h->tp_len || h->tp_snaplen > FRAME_MAX)
+			cnt(&p->c_rx_dropped, 1);
+		else
+			rx_frame(
+			    p, (uint8_t *)h + h->tp_mac, h->tp_snaplen, out);
+		h = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
+	}
+}
+
+/* rx_stats folds the kernel's ring drops into InPktsOverrun. */
+static void
+rx_stats(struct secy_port *p)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	if (getsockopt(p->rx_fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) ==
+		0 &&
+	    st.tp_drops > 0) {
+		cnt(&p->c_ring_drops, st.tp_drops);
+		secy_count_overrun(p->secy, st.tp_drops);
+	}
+}
+
+static void *
+rx_main(void *arg)
+{
+	struct secy_port *p = arg;
+	struct pollfd pfd[2] = { { p->rx_fd, POLLIN | POLLERR, 0 },
+		{ p->stop_fd, POLLIN, 0 } };
+	uint8_t *out = malloc(FRAME_MAX);
+	unsigned cur = 0;
+
+	if (out == NULL) {
+		log_warnx(LOG, "RX thread: out of memory");
+		return NULL;
+	}
+	while (!atomic_load(&p->stop)) {
+		struct tpacket_block_desc *bd =
+		    (struct tpacket_block_desc *)(p->ring +
+			(size_t)cur * p->block_size);
+
+		if (!(__atomic_load_n(
+			  &bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
+			TP_STATUS_USER)) {
+			th_offline(&p->rx);
+			rx_stats(p);
+			if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
+				break;
+			th_online(&p->rx);
+			continue;
+		}
+		rx_block(p, bd, out);
+		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
+		    __ATOMIC_RELEASE);
+		cur = (cur + 1) % p->block_nr;
+		th_quiescent(&p->rx);
+	}
+	th_offline(&p->rx);
+	free(out);
+	return NULL;
+}
+
+/* --- start/stop and the control side ----------------------------------- */
+
+int
+secy_port_start(struct secy_port *p)
+{
+	if (p->tx.started || p->rx.started)
+		return QS_ERR_STATE;
+	if (pthread_create(&p->rx.tid, NULL, rx_main, p) != 0)
+		return QS_ERR_IO;
+	p->rx.started = true;
+	if (pthread_create(&p->tx.tid, NULL, tx_main, p) != 0)
+		return QS_ERR_IO;
+	p->tx.started = true;
+	pthread_setname_np(p->rx.tid, "secy-rx");
+	pthread_setname_np(p->tx.tid, "secy-tx");
+	return 0;
+}
+
+void
+secy_port_close(struct secy_port *p)
+{
+	uint64_t one = 1;
+
+	if (p == NULL)
+		return;
+	atomic_store(&p->stop, true);
+	(void)!write(p->stop_fd, &one, sizeof(one));
+	if (p->tx.started)
+		pthread_join(p->tx.tid, NULL);
+	if (p->rx.started)
+		pthread_join(p->rx.tid, NULL);
+	secy_set_sync(p->secy, NULL, NULL);
+	port_free(p);
+}
+
+int
+secy_port_ctl_recv(struct secy_port *p, uint8_t *buf, size_t cap, size_t *len)
+{
+	unsigned tail =
+	    atomic_load_explicit(&p->ctl_tail, memory_order_relaxed);
+	unsigned head =
+	    atomic_load_explicit(&p->ctl_head, memory_order_acquire);
+	struct ctl_slot *s;
+	uint64_t v;
+
+	if (head == tail) {
+		/* Empty: reset the eventfd, then look again so a frame
+		 * queued in between is not missed. */
+		(void)!read(p->ctl_efd, &v, sizeof(v));
+		head = atomic_load_explicit(&p->ctl_head, memory_order_acquire);
+		if (head == tail)
+			return QS_ERR_BUSY;
+	}
+	s = &p->ctl[tail % p->ctl_n];
+	if (s->len > cap)
+		return QS_ERR_NOBUF;
+	memcpy(buf, s->buf, s->len);
+	*len = s->len;
+	atomic_store_explicit(&p->ctl_tail, tail + 1, memory_order_release);
+	return 0;
+}
+
+int
+secy_port_send_uncontrolled(
+    struct secy_port *p, const uint8_t *frame, size_t len)
+{
+	uint16_t type;
+
+	if (len < SECY_MIN_FRAME_LEN)
+		return QS_ERR_TRUNC;
+	type = qs_load_be16(frame + SECY_ADDRS_LEN);
+	/* The uncontrolled port carries key agreement and discovery only;
+	 * user data must go through the SecY. */
+	if (type != SECY_ETHERTYPE_EAPOL && type != SECY_ETHERTYPE_LLDP)
+		return QS_ERR_PROTO;
+	if (send(p->tx_fd, frame, len, 0) != (ssize_t)len) {
+		log_warn(LOG, "uncontrolled send on %s", p->tap_name);
+		return QS_ERR_IO;
+	}
+	cnt(&p->c_ctl_tx, 1);
+	return 0;
+}
+
+void
+secy_port_get_stats(const struct secy_port *p, struct secy_port_stats *st)
+{
+	struct secy_port *q = (struct secy_port *)p;
+
+	st->tap_rx = atomic_load(&q->c_tap_rx);
+	st->wire_tx = atomic_load(&q->c_wire_tx);
+	st->tx_refused = atomic_load(&q->c_tx_refused);
+	st->tx_errors = atomic_load(&q->c_tx_errors);
+	st->wire_rx = atomic_load(&q->c_wire_rx);
+	st->tap_tx = atomic_load(&q->c_tap_tx);
+	st->rx_dropped = atomic_load(&q->c_rx_dropped);
+	st->tap_errors = atomic_load(&q->c_tap_errors);
+	st->ctl_rx = atomic_load(&q->c_ctl_rx);
+	st->ctl_dropped = atomic_load(&q->c_ctl_dropped);
+	st->ctl_tx = atomic_load(&q->c_ctl_tx);
+	st->ring_drops = atomic_load(&q->c_ring_drops);
+}
