@@ -139,6 +139,8 @@ dump_line(json_t *o)
 {
 	char *s, *line;
 	size_t n;
+	json_malloc_t jmalloc;
+	json_free_t jfree;
 
 	if (o == NULL)
 		return NULL;
@@ -153,7 +155,10 @@ dump_line(json_t *o)
 		line[n] = '\n';
 		line[n + 1] = '\0';
 	}
-	free(s);
+	/* json_dumps allocates with jansson's allocator (the daemon installs
+	 * a zeroing one): free with it. */
+	json_get_alloc_funcs(&jmalloc, &jfree);
+	jfree(s);
 	return line;
 }
 

@@ -100,28 +100,46 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 /* ---- control socket ---- */
 
 static void
+ctl_reply(struct evbuffer *out, char *reply)
+{
+	if (reply != NULL)
+		evbuffer_add(out, reply, strlen(reply));
+	free(reply);
+}
+
+/* ctl_read answers every complete line. Lines are copied out with
+ * evbuffer_remove (evbuffer_readln would hand us memory from libevent's
+ * allocator, which is the zeroing one). */
+static void
 ctl_read(struct bufferevent *bev, void *arg)
 {
 	struct qmd *d = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer *out = bufferevent_get_output(bev);
-	size_t len;
-	char *line, *reply;
+	char line[QMD_CTL_LINE_MAX + 1];
+	struct evbuffer_ptr eol;
+	size_t eol_len, n;
 
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		reply = qmd_handle_line(d, line, len);
-		free(line);
-		if (reply != NULL)
-			evbuffer_add(out, reply, strlen(reply));
-		free(reply);
+	for (;;) {
+		eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+		if (eol.pos < 0)
+			break;
+		n = (size_t)eol.pos;
+		if (n > QMD_CTL_LINE_MAX) {
+			evbuffer_drain(in, n + eol_len);
+			d->ctl_errors++;
+			ctl_reply(out,
+			    qmd_ctl_reply_error(NULL, "request line too long"));
+			continue;
+		}
+		evbuffer_remove(in, line, n);
+		evbuffer_drain(in, eol_len);
+		ctl_reply(out, qmd_handle_line(d, line, n));
 	}
 	if (evbuffer_get_length(in) > QMD_CTL_LINE_MAX) {
-		reply = qmd_ctl_reply_error(NULL, "request line too long");
-		if (reply != NULL)
-			evbuffer_add(out, reply, strlen(reply));
-		free(reply);
 		evbuffer_drain(in, evbuffer_get_length(in));
 		d->ctl_errors++;
+		ctl_reply(out, qmd_ctl_reply_error(NULL, "request line too long"));
 	}
 	rearm(d);
 }
