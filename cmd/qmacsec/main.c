@@ -4,6 +4,7 @@
 
 #include <event2/event.h>
 
+#include "cmd_status.h"
 #include "etsi_msg.h"
 #include "lab.h"
 #include "qs_zmem.h"
@@ -16,6 +17,8 @@ main(int argc, char **argv)
 	etsi_msg_init();
 	if (argc >= 2 && strcmp(argv[1], "lab") == 0)
 		return cmd_lab(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
 	fprintf(stderr, "usage: qmacsec lab ...\n");
 	return 2;
 }

@@ -80,8 +80,8 @@ run(struct qmd *d)
 	if ((rv = qmd_open(d)) != 0 || (rv = qmd_event_start(d)) != 0 ||
 	    (rv = qmd_start_keys(d)) != 0)
 		return rv;
-	log_info("qmacsecd", "ready: control socket %s",
-	    d->conf.control_socket);
+	log_info(
+	    "qmacsecd", "ready: control socket %s", d->conf.control_socket);
 	return qmd_event_run(d);
 }
 
@@ -112,8 +112,8 @@ main(int argc, char **argv)
 	/* Buffers of libevent and jansson are wiped when freed. */
 	event_set_mem_functions(qs_zmalloc, qs_zrealloc, qs_zfree);
 	json_set_alloc_funcs(qs_zmalloc, qs_zfree);
-	qs_log_open("qmacsecd", d.conf.use_syslog,
-	    o.verbose ? LOG_DEBUG : LOG_INFO);
+	qs_log_open(
+	    "qmacsecd", d.conf.use_syslog, o.verbose ? LOG_DEBUG : LOG_INFO);
 	rv = run(&d);
 	qmd_event_stop(&d);
 	qmd_close(&d);

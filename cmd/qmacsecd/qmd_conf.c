@@ -33,12 +33,12 @@ struct raw {
 	char mka_ckn[160];
 };
 
-#define K(sec, name, type, field, size, def, min, max, help)                   \
-	{                                                                      \
+#define K(sec, name, type, field, size, def, min, max, help)                  \
+	{                                                                     \
 		sec, name, type, offsetof(struct raw, field), size, def, min, \
-		    max, help                                                  \
+		    max, help                                                 \
 	}
-#define STR(sec, name, field, def, help) \
+#define STR(sec, name, field, def, help)                                   \
 	K(sec, name, QS_CONF_STR, field, sizeof(((struct raw *)0)->field), \
 	    def, 0, 0, help)
 #define U64(sec, name, field, def, min, max, help) \
@@ -56,7 +56,8 @@ static const struct qs_conf_key qmd_keys[] = {
 	STR("qmacsecd", "control_socket", control_socket, "",
 	    "UNIX control socket, mode 0600 (empty: "
 	    "/run/qmacsecd/<interface>.sock)"),
-	STR("qmacsecd", "log", log, "stderr", "where logs go: stderr or syslog"),
+	STR("qmacsecd", "log", log, "stderr",
+	    "where logs go: stderr or syslog"),
 	STR("qmacsecd", "key_source", key_source, "static",
 	    "where SAKs come from: static (static_sak), none (no key: the "
 	    "port fails closed) or mka (not implemented yet: the [mka] keys "
@@ -235,8 +236,8 @@ hex_key(const char *text, uint8_t *out, size_t cap, size_t *len, char *why,
 }
 
 static int
-check_ifname(const char *v, const char *name, const char *key, char *err,
-    size_t errlen)
+check_ifname(
+    const char *v, const char *name, const char *key, char *err, size_t errlen)
 {
 	for (const char *p = v; *p; p++)
 		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) ||
@@ -247,16 +248,16 @@ check_ifname(const char *v, const char *name, const char *key, char *err,
 }
 
 static int
-check_main(const struct raw *r, struct qmd_conf *c, const char *name,
-    char *err, size_t errlen)
+check_main(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
+    size_t errlen)
 {
 	int rv;
 
 	if (r->interface[0] == '\0')
 		return fail(err, errlen, name, "qmacsecd", "interface",
 		    "must not be empty");
-	if ((rv = check_ifname(r->interface, name, "interface", err,
-		 errlen)) != 0 ||
+	if ((rv = check_ifname(r->interface, name, "interface", err, errlen)) !=
+		0 ||
 	    (rv = check_ifname(r->tap, name, "tap", err, errlen)) != 0)
 		return rv;
 	if (strcmp(r->interface, r->tap) == 0)
@@ -301,8 +302,8 @@ check_cipher(const struct raw *r, struct qmd_conf *c, const char *name,
 		    "must be gcm-aes-128, gcm-aes-256, gcm-aes-xpn-128 or "
 		    "gcm-aes-xpn-256");
 	if (r->csindex[0] != '\0') {
-		if (qs_conf_parse_u64(r->csindex, 0, 3, &idx, why,
-			sizeof(why)) != 0)
+		if (qs_conf_parse_u64(
+			r->csindex, 0, 3, &idx, why, sizeof(why)) != 0)
 			return fail(
 			    err, errlen, name, "macsec", "macsec_csindex", why);
 		if (r->cipher[0] != '\0' && by_index[idx] != cs)
@@ -354,8 +355,8 @@ parse_sci(const char *v, uint64_t *sci)
 }
 
 static int
-check_peer(const struct raw *r, struct qmd_conf *c, const char *name,
-    char *err, size_t errlen)
+check_peer(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
+    size_t errlen)
 {
 	uint8_t mac[SECY_MAC_LEN];
 	uint64_t from_mac = 0;
@@ -398,8 +399,8 @@ parse_ssci(const char *v, uint32_t *out)
 }
 
 static int
-check_xpn(const struct raw *r, struct qmd_conf *c, const char *name,
-    char *err, size_t errlen)
+check_xpn(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
+    size_t errlen)
 {
 	bool xpn = secy_cs_is_xpn(c->cipher_suite);
 	bool s_auto = strcmp(r->ssci, "auto") == 0;
@@ -411,7 +412,7 @@ check_xpn(const struct raw *r, struct qmd_conf *c, const char *name,
 		if (r->salt[0] != '\0' || !s_auto || !p_auto)
 			return fail(err, errlen, name, "macsec",
 			    r->salt[0] != '\0' ? "salt"
-			    : !s_auto	       ? "ssci"
+				: !s_auto      ? "ssci"
 					       : "peer_ssci",
 			    "only used by the gcm-aes-xpn-* ciphers");
 		return 0;
@@ -436,8 +437,8 @@ check_xpn(const struct raw *r, struct qmd_conf *c, const char *name,
 	if (r->salt[0] == '\0')
 		return fail(err, errlen, name, "macsec", "salt",
 		    "required for the gcm-aes-xpn-* ciphers (24 hex digits)");
-	if (hex_key(r->salt, c->salt, sizeof(c->salt), &len, why,
-		sizeof(why)) != 0)
+	if (hex_key(
+		r->salt, c->salt, sizeof(c->salt), &len, why, sizeof(why)) != 0)
 		return fail(err, errlen, name, "macsec", "salt", why);
 	if (len != SECY_SALT_LEN)
 		return fail(err, errlen, name, "macsec", "salt",
@@ -446,8 +447,8 @@ check_xpn(const struct raw *r, struct qmd_conf *c, const char *name,
 }
 
 static int
-check_sak(const struct raw *r, struct qmd_conf *c, const char *name,
-    char *err, size_t errlen)
+check_sak(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
+    size_t errlen)
 {
 	uint8_t k[64];
 	size_t len = 0, want = secy_cs_key_len(c->cipher_suite);
@@ -463,8 +464,7 @@ check_sak(const struct raw *r, struct qmd_conf *c, const char *name,
 	if (r->static_sak[0] == '\0')
 		return fail(err, errlen, name, "macsec", "static_sak",
 		    "required when key_source = static");
-	if (hex_key(r->static_sak, k, sizeof(k), &len, why, sizeof(why)) !=
-	    0) {
+	if (hex_key(r->static_sak, k, sizeof(k), &len, why, sizeof(why)) != 0) {
 		fail(err, errlen, name, "macsec", "static_sak", why);
 		goto out;
 	}
@@ -482,8 +482,8 @@ out:
 }
 
 static int
-check_mka(const struct raw *r, struct qmd_conf *c, const char *name,
-    char *err, size_t errlen)
+check_mka(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
+    size_t errlen)
 {
 	char why[160];
 
@@ -501,8 +501,7 @@ check_mka(const struct raw *r, struct qmd_conf *c, const char *name,
 			why, sizeof(why)) != 0)
 			return fail(err, errlen, name, "mka", "mka_ckn", why);
 	}
-	if (c->key_source == QMD_KS_MKA &&
-	    (c->cak_len == 0 || c->ckn_len == 0))
+	if (c->key_source == QMD_KS_MKA && (c->cak_len == 0 || c->ckn_len == 0))
 		return fail(err, errlen, name, "mka",
 		    c->cak_len == 0 ? "mka_cak" : "mka_ckn",
 		    "required when key_source = mka");
@@ -515,8 +514,8 @@ check_mka(const struct raw *r, struct qmd_conf *c, const char *name,
 
 /* validate turns the parsed file into |c|. */
 static int
-validate(const struct raw *r, struct qmd_conf *c, const char *name,
-    char *err, size_t errlen)
+validate(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
+    size_t errlen)
 {
 	int rv;
 
@@ -535,8 +534,8 @@ validate(const struct raw *r, struct qmd_conf *c, const char *name,
 }
 
 static int
-finish(struct raw *r, int rv, struct qmd_conf *out, const char *name,
-    char *err, size_t errlen)
+finish(struct raw *r, int rv, struct qmd_conf *out, const char *name, char *err,
+    size_t errlen)
 {
 	struct qmd_conf c;
 

@@ -51,8 +51,8 @@ parse_id(json_t *o, struct qmd_ctl_req *req, char *err, size_t errlen)
 		return 0;
 	if (!json_is_integer(id) || json_integer_value(id) < 0 ||
 	    json_integer_value(id) > ID_MAX)
-		return bad(err, errlen,
-		    "\"id\" must be an integer from 0 to 2^53");
+		return bad(
+		    err, errlen, "\"id\" must be an integer from 0 to 2^53");
 	req->has_id = true;
 	req->id = json_integer_value(id);
 	return 0;
@@ -103,8 +103,8 @@ check_members(json_t *o, char *err, size_t errlen)
 }
 
 int
-qmd_ctl_parse(const char *line, size_t len, struct qmd_ctl_req *req,
-    char *err, size_t errlen)
+qmd_ctl_parse(const char *line, size_t len, struct qmd_ctl_req *req, char *err,
+    size_t errlen)
 {
 	json_error_t je;
 	json_t *o;

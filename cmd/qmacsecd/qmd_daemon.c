@@ -77,7 +77,8 @@ make_secy(struct qmd *d)
 	    (rv = secy_set_replay_protect(
 		 d->secy, c->replay_protect, c->replay_window)) != 0 ||
 	    (rv = secy_set_validate_frames(d->secy, c->validate)) != 0)
-		log_warnx("secy", "cannot create the SecY: %s", qs_strerror(rv));
+		log_warnx(
+		    "secy", "cannot create the SecY: %s", qs_strerror(rv));
 	return rv;
 }
 

@@ -139,7 +139,8 @@ ctl_read(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(in) > QMD_CTL_LINE_MAX) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		d->ctl_errors++;
-		ctl_reply(out, qmd_ctl_reply_error(NULL, "request line too long"));
+		ctl_reply(
+		    out, qmd_ctl_reply_error(NULL, "request line too long"));
 	}
 	rearm(d);
 }
@@ -230,7 +231,8 @@ qmd_event_start(struct qmd *d)
 		return rv;
 	d->frame_ev = event_new(d->base, secy_port_ctl_fd(d->port),
 	    EV_READ | EV_PERSIST, on_frames, d);
-	d->pn_ev = event_new(d->base, d->pn_efd, EV_READ | EV_PERSIST, on_pn, d);
+	d->pn_ev =
+	    event_new(d->base, d->pn_efd, EV_READ | EV_PERSIST, on_pn, d);
 	d->timer_ev = evtimer_new(d->base, on_timer, d);
 	d->sig_ev[0] = evsignal_new(d->base, SIGINT, on_signal, d);
 	d->sig_ev[1] = evsignal_new(d->base, SIGTERM, on_signal, d);

@@ -89,9 +89,8 @@ static void
 none_status(const struct qmd_keysrc *ks, json_t *o)
 {
 	(void)ks;
-	json_object_set_new(
-	    o, "key_source", json_pack("{s:s, s:b}", "type", "none",
-				 "installed", 0));
+	json_object_set_new(o, "key_source",
+	    json_pack("{s:s, s:b}", "type", "none", "installed", 0));
 }
 
 static size_t
@@ -131,8 +130,7 @@ qmd_keysrc_new(struct qmd_keysrc **out, const struct qmd_conf *c,
 	struct qmd_keysrc *ks;
 
 	switch (c->key_source) {
-	case QMD_KS_STATIC:
-		return qmd_keysrc_static_new(out, c, env);
+	case QMD_KS_STATIC: return qmd_keysrc_static_new(out, c, env);
 	case QMD_KS_NONE:
 		ks = calloc(1, sizeof(*ks));
 		if (ks == NULL)
@@ -141,8 +139,7 @@ qmd_keysrc_new(struct qmd_keysrc **out, const struct qmd_conf *c,
 		ks->env = *env;
 		*out = ks;
 		return 0;
-	case QMD_KS_MKA:
-		return QS_ERR_UNSUPPORTED;
+	case QMD_KS_MKA: return QS_ERR_UNSUPPORTED;
 	}
 	return QS_ERR_INVAL;
 }

@@ -75,7 +75,8 @@ struct qmd_keysrc_ops {
 	void (*on_frame)(struct qmd_keysrc *ks, const uint8_t *frame,
 	    size_t len, qs_tstamp now);
 	/* on_pn_threshold: the transmit SA on |an| reached its threshold. */
-	void (*on_pn_threshold)(struct qmd_keysrc *ks, uint8_t an, qs_tstamp now);
+	void (*on_pn_threshold)(
+	    struct qmd_keysrc *ks, uint8_t an, qs_tstamp now);
 	/* drop_keys deletes every SA now (fail closed) and keeps what is
 	 * needed to resume. Returns 0 or QS_ERR_STATE (nothing installed). */
 	int (*drop_keys)(struct qmd_keysrc *ks, qs_tstamp now);
@@ -88,7 +89,8 @@ struct qmd_keysrc_ops {
 	void (*status)(const struct qmd_keysrc *ks, json_t *o);
 	/* rx_scis writes the SCIs of the receive SCs it created into
 	 * |out| (at most |cap|) and returns how many. */
-	size_t (*rx_scis)(const struct qmd_keysrc *ks, uint64_t *out, size_t cap);
+	size_t (*rx_scis)(
+	    const struct qmd_keysrc *ks, uint64_t *out, size_t cap);
 	/* free wipes and frees the key source (after stop). */
 	void (*free)(struct qmd_keysrc *ks);
 };

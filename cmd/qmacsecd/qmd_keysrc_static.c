@@ -228,13 +228,11 @@ st_status(const struct qmd_keysrc *ks, json_t *o)
 	char sci[17];
 
 	qmd_sci_format(sci, s->peer_sci);
-	json_t *k =
-	    json_pack("{s:s, s:b, s:s, s:I, s:I, s:b, s:{s:I, s:I}}", "type",
-		"static", "installed", s->installed, "peer_sci", sci, "drops",
-		(json_int_t)s->drops, "restores", (json_int_t)s->restores,
-		"pn_threshold_reached", s->threshold_reached,
-		"uncontrolled_rx", "eapol", (json_int_t)s->eapol_rx, "lldp",
-		(json_int_t)s->lldp_rx);
+	json_t *k = json_pack("{s:s, s:b, s:s, s:I, s:I, s:b, s:{s:I, s:I}}",
+	    "type", "static", "installed", s->installed, "peer_sci", sci,
+	    "drops", (json_int_t)s->drops, "restores", (json_int_t)s->restores,
+	    "pn_threshold_reached", s->threshold_reached, "uncontrolled_rx",
+	    "eapol", (json_int_t)s->eapol_rx, "lldp", (json_int_t)s->lldp_rx);
 
 	if (k != NULL && s->xpn) {
 		json_object_set_new(k, "ssci", json_integer(s->ssci));
@@ -297,8 +295,8 @@ qmd_keysrc_static_new(struct qmd_keysrc **out, const struct qmd_conf *c,
 	s->head.env = *env;
 	s->peer_sci = c->peer_sci;
 	s->ssci = c->ssci_auto ? qmd_ssci_auto(env->sci, c->peer_sci) : c->ssci;
-	s->peer_ssci = c->ssci_auto ? qmd_ssci_auto(c->peer_sci, env->sci)
-				    : c->peer_ssci;
+	s->peer_ssci =
+	    c->ssci_auto ? qmd_ssci_auto(c->peer_sci, env->sci) : c->peer_ssci;
 	memcpy(s->salt, c->salt, sizeof(s->salt));
 	s->xpn = secy_cs_is_xpn(c->cipher_suite);
 	s->tx_next_pn = 1;

@@ -201,7 +201,8 @@ add_sas(const struct qmd_status_src *s, json_t *o)
 	} else {
 		json_object_set_new(o, "active_an", json_null());
 		json_object_set_new(o, "active_kn", json_null());
-		json_array_append_new(why, json_string("no transmit SA in use"));
+		json_array_append_new(
+		    why, json_string("no transmit SA in use"));
 	}
 	if (!rx_ok)
 		json_array_append_new(why, json_string("no receive SA in use"));
@@ -209,10 +210,10 @@ add_sas(const struct qmd_status_src *s, json_t *o)
 		json_array_insert_new(
 		    why, 0, json_string("controlled port closed"));
 	json_object_set_new(o, "peer_scis", peers);
-	json_object_set_new(o, "controlled_port",
-	    json_boolean(s->ks->controlled_port));
-	json_object_set_new(o, "fail_closed",
-	    json_boolean(!tx_ok || !s->ks->controlled_port));
+	json_object_set_new(
+	    o, "controlled_port", json_boolean(s->ks->controlled_port));
+	json_object_set_new(
+	    o, "fail_closed", json_boolean(!tx_ok || !s->ks->controlled_port));
 	json_object_set_new(o, "fail_closed_reasons", why);
 	json_object_set_new(o, "secy", secy_json(s->secy));
 	json_object_set_new(o, "tx_sc", tx_sc_json(s->secy));
@@ -253,7 +254,8 @@ qmd_status_json(const struct qmd_status_src *s)
 	    o, "cipher", json_string(qmd_cipher_name(c->cipher_suite)));
 	json_object_set_new(o, "cipher_suite", json_string(cs));
 	json_object_set_new(o, "confidentiality", json_boolean(!c->integ_only));
-	json_object_set_new(o, "replay_protect", json_boolean(c->replay_protect));
+	json_object_set_new(
+	    o, "replay_protect", json_boolean(c->replay_protect));
 	json_object_set_new(o, "replay_window", json_integer(c->replay_window));
 	json_object_set_new(
 	    o, "validate_frames", json_string(validate_name(c->validate)));

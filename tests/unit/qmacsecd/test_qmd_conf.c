@@ -52,8 +52,9 @@ test_defaults(void **state)
 	struct qmd_conf c;
 
 	(void)state;
-	assert_int_equal(load(&c, BASE "[macsec]\nstatic_sak = " SAK128
-					"\npeer_mac = 02:00:00:00:00:0B\n"),
+	assert_int_equal(load(&c,
+			     BASE "[macsec]\nstatic_sak = " SAK128
+				  "\npeer_mac = 02:00:00:00:00:0B\n"),
 	    0);
 	assert_string_equal(c.interface, "veth0");
 	assert_string_equal(c.tap, "mac0");
@@ -82,12 +83,13 @@ test_wpa_names(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    load(&c, BASE "control_socket = /tmp/x.sock\nlog = syslog\n"
-			  "[macsec]\nmacsec_csindex = 1\nmacsec_integ_only = 1\n"
-			  "macsec_replay_protect = 0\nmacsec_replay_window = "
-			  "64\nmacsec_port = 7\nvalidate_frames = check\n"
-			  "static_sak = " SAK256 "\npeer_sci = "
-			  "02000000000b0002\n"),
+	    load(&c,
+		BASE "control_socket = /tmp/x.sock\nlog = syslog\n"
+		     "[macsec]\nmacsec_csindex = 1\nmacsec_integ_only = 1\n"
+		     "macsec_replay_protect = 0\nmacsec_replay_window = "
+		     "64\nmacsec_port = 7\nvalidate_frames = check\n"
+		     "static_sak = " SAK256 "\npeer_sci = "
+		     "02000000000b0002\n"),
 	    0);
 	assert_true(c.cipher_suite == SECY_CS_GCM_AES_256);
 	assert_true(c.integ_only);
@@ -112,8 +114,9 @@ test_cipher_and_sak(void **state)
 	expect_error(BASE "[macsec]\nstatic_sak = " SAK256
 			  "\npeer_mac = 02:00:00:00:00:0b\n",
 	    "static_sak", "gcm-aes-128 needs 16");
-	expect_error(BASE "[macsec]\nstatic_sak = 00010203040506070809zz0b0c0d0e0f"
-			  "\npeer_mac = 02:00:00:00:00:0b\n",
+	expect_error(BASE
+	    "[macsec]\nstatic_sak = 00010203040506070809zz0b0c0d0e0f"
+	    "\npeer_mac = 02:00:00:00:00:0b\n",
 	    "static_sak", "character 21 is not a hex digit");
 	expect_error(BASE "[macsec]\nstatic_sak = 0001020\n"
 			  "peer_mac = 02:00:00:00:00:0b\n",
@@ -122,7 +125,8 @@ test_cipher_and_sak(void **state)
 	    "static_sak", "required when key_source = static");
 	expect_error(BASE "[macsec]\ncipher = aes-ccm\n", "[macsec] cipher",
 	    "must be gcm-aes-128");
-	expect_error(BASE "[macsec]\ncipher = gcm-aes-128\nmacsec_csindex = 1\n",
+	expect_error(BASE
+	    "[macsec]\ncipher = gcm-aes-128\nmacsec_csindex = 1\n",
 	    "macsec_csindex", "disagrees with cipher");
 	expect_error(BASE "[macsec]\nmacsec_csindex = 4\n", "macsec_csindex",
 	    "above the maximum 3");
@@ -137,24 +141,24 @@ static void
 test_unknown_and_required(void **state)
 {
 	(void)state;
-	expect_error(BASE "colour = blue\n", "[qmacsecd] colour", "unknown key");
+	expect_error(
+	    BASE "colour = blue\n", "[qmacsecd] colour", "unknown key");
 	expect_error(BASE "[macsec]\nstatic_key = " SAK128 "\n",
 	    "[macsec] static_key", "unknown key");
 	expect_error(BASE "[nope]\nx = 1\n", "[nope]", "unknown section");
 	expect_error("[macsec]\nstatic_sak = " SAK128 "\n",
 	    "[qmacsecd] interface is required", NULL);
 	expect_error(BASE "interface = veth1\n", "interface", "given twice");
-	expect_error(
-	    "[qmacsecd]\ninterface = averyveryverylongname\n", "interface",
-	    "longer than 15");
+	expect_error("[qmacsecd]\ninterface = averyveryverylongname\n",
+	    "interface", "longer than 15");
 	expect_error("[qmacsecd]\ninterface = a/b\n", "interface",
 	    "not a valid interface name");
-	expect_error("[qmacsecd]\ninterface = x\ntap = x\n", "tap",
-	    "must differ");
+	expect_error(
+	    "[qmacsecd]\ninterface = x\ntap = x\n", "tap", "must differ");
 	expect_error(BASE "log = file\n", "[qmacsecd] log", NULL);
 	expect_error(BASE "key_source = qkd\n", "key_source", NULL);
-	expect_error(BASE "[macsec]\nvalidate_frames = lax\n", "validate_frames",
-	    NULL);
+	expect_error(
+	    BASE "[macsec]\nvalidate_frames = lax\n", "validate_frames", NULL);
 	expect_error(BASE "[macsec]\nmacsec_replay_protect = maybe\n",
 	    "macsec_replay_protect", "not a boolean");
 	expect_error(BASE "[macsec]\nmacsec_port = 0\n", "macsec_port",
@@ -183,10 +187,10 @@ static void
 test_xpn(void **state)
 {
 	struct qmd_conf c;
-	const char *ok = BASE "[macsec]\ncipher = gcm-aes-xpn-256\n"
-			      "static_sak = " SAK256
-			      "\npeer_mac = 02:00:00:00:00:0b\n"
-			      "salt = e630e81a48de86a21c66fa6d\n";
+	const char *ok =
+	    BASE "[macsec]\ncipher = gcm-aes-xpn-256\n"
+		 "static_sak = " SAK256 "\npeer_mac = 02:00:00:00:00:0b\n"
+		 "salt = e630e81a48de86a21c66fa6d\n";
 	char text[1024];
 
 	(void)state;
@@ -208,11 +212,13 @@ test_xpn(void **state)
 	expect_error(text, "ssci", "both auto or both numbers");
 	snprintf(text, sizeof(text), "%sssci = 0\npeer_ssci = 1\n", ok);
 	expect_error(text, "[macsec] ssci", "from 1 to 4294967295");
-	expect_error(BASE "[macsec]\ncipher = gcm-aes-xpn-128\nstatic_sak = " SAK128
-			  "\npeer_mac = 02:00:00:00:00:0b\n",
+	expect_error(BASE
+	    "[macsec]\ncipher = gcm-aes-xpn-128\nstatic_sak = " SAK128
+	    "\npeer_mac = 02:00:00:00:00:0b\n",
 	    "[macsec] salt", "required");
-	expect_error(BASE "[macsec]\ncipher = gcm-aes-xpn-128\nstatic_sak = " SAK128
-			  "\npeer_mac = 02:00:00:00:00:0b\nsalt = 0011\n",
+	expect_error(BASE
+	    "[macsec]\ncipher = gcm-aes-xpn-128\nstatic_sak = " SAK128
+	    "\npeer_mac = 02:00:00:00:00:0b\nsalt = 0011\n",
 	    "[macsec] salt", "12 octets");
 	expect_error(BASE "[macsec]\nstatic_sak = " SAK128
 			  "\npeer_mac = 02:00:00:00:00:0b\nsalt = "
@@ -234,9 +240,9 @@ test_key_sources(void **state)
 	expect_error(BASE "key_source = none\n[macsec]\nstatic_sak = " SAK128
 			  "\n",
 	    "static_sak", "key_source is not static");
-	assert_int_equal(
-	    load(&c, BASE "key_source = mka\n[mka]\nmka_cak = " SAK128
-			  "\nmka_ckn = 0102\nmka_priority = 16\n"),
+	assert_int_equal(load(&c,
+			     BASE "key_source = mka\n[mka]\nmka_cak = " SAK128
+				  "\nmka_ckn = 0102\nmka_priority = 16\n"),
 	    0);
 	assert_int_equal(c.key_source, QMD_KS_MKA);
 	assert_int_equal(c.cak_len, 16);
@@ -269,10 +275,11 @@ test_helpers(void **state)
 	assert_int_equal(qmd_parse_mac("02:ab:00:00:00:0g", mac), QS_ERR_INVAL);
 	qmd_sci_format(s, 0x02000000000b0001ULL);
 	assert_string_equal(s, "02000000000b0001");
-	assert_true(qmd_cipher_parse("GCM-AES-XPN-128") ==
-	    SECY_CS_GCM_AES_XPN_128);
+	assert_true(
+	    qmd_cipher_parse("GCM-AES-XPN-128") == SECY_CS_GCM_AES_XPN_128);
 	assert_int_equal(qmd_cipher_parse("gcm-aes-512"), 0);
-	assert_string_equal(qmd_cipher_name(SECY_CS_GCM_AES_256), "gcm-aes-256");
+	assert_string_equal(
+	    qmd_cipher_name(SECY_CS_GCM_AES_256), "gcm-aes-256");
 	assert_string_equal(qmd_key_source_name(QMD_KS_NONE), "none");
 }
 
@@ -291,9 +298,9 @@ test_print(void **state)
 		"key_source", "cipher", "macsec_csindex", "macsec_integ_only",
 		"macsec_replay_protect", "macsec_replay_window",
 		"validate_frames", "send_sci", "macsec_port", "static_sak",
-		"peer_mac", "peer_port", "peer_sci", "ssci", "peer_ssci", "salt",
-		"mka_cak", "mka_ckn", "mka_priority", "batch", "ring_blocks",
-		"ctl_slots", "promisc" };
+		"peer_mac", "peer_port", "peer_sci", "ssci", "peer_ssci",
+		"salt", "mka_cak", "mka_ckn", "mka_priority", "batch",
+		"ring_blocks", "ctl_slots", "promisc" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		char want[64];
 

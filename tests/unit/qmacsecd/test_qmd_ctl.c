@@ -21,8 +21,8 @@ static const struct {
 } cases[] = {
 	{ "{\"cmd\":\"status\"}", QMD_CTL_STATUS, NULL, -1 },
 	{ "{\"cmd\":\"status\",\"id\":7}\r", QMD_CTL_STATUS, NULL, 7 },
-	{ " { \"id\" : 0 , \"cmd\" : \"drop-keys\" } ", QMD_CTL_DROP_KEYS,
-	    NULL, 0 },
+	{ " { \"id\" : 0 , \"cmd\" : \"drop-keys\" } ", QMD_CTL_DROP_KEYS, NULL,
+	    0 },
 	{ "{\"cmd\":\"restore-keys\"}", QMD_CTL_RESTORE_KEYS, NULL, -1 },
 	{ "", -1, "empty request", -1 },
 	{ "status", -1, "request is not JSON", -1 },
@@ -48,8 +48,8 @@ test_table(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct qmd_ctl_req req;
 		char err[256] = "";
-		int rv = qmd_ctl_parse(
-		    cases[i].line, strlen(cases[i].line), &req, err, sizeof(err));
+		int rv = qmd_ctl_parse(cases[i].line, strlen(cases[i].line),
+		    &req, err, sizeof(err));
 
 		if (cases[i].cmd >= 0) {
 			if (rv != 0)
@@ -77,8 +77,8 @@ test_too_long(void **state)
 
 	(void)state;
 	memset(line, ' ', n);
-	assert_int_equal(qmd_ctl_parse(line, n, &req, err, sizeof(err)),
-	    QS_ERR_INVAL);
+	assert_int_equal(
+	    qmd_ctl_parse(line, n, &req, err, sizeof(err)), QS_ERR_INVAL);
 	assert_non_null(strstr(err, "too long"));
 	free(line);
 }
@@ -86,7 +86,9 @@ test_too_long(void **state)
 static void
 test_replies(void **state)
 {
-	struct qmd_ctl_req req = { .cmd = QMD_CTL_STATUS, .has_id = true, .id = 9 };
+	struct qmd_ctl_req req = {
+		.cmd = QMD_CTL_STATUS, .has_id = true, .id = 9
+	};
 	char *s;
 
 	(void)state;
@@ -98,7 +100,8 @@ test_replies(void **state)
 	free(s);
 	/* Bytes that are not printable ASCII never reach the reply. */
 	s = qmd_ctl_reply_error(&req, "bad \xff\n");
-	assert_string_equal(s, "{\"ok\":false,\"id\":9,\"error\":\"bad ??\"}\n");
+	assert_string_equal(
+	    s, "{\"ok\":false,\"id\":9,\"error\":\"bad ??\"}\n");
 	free(s);
 	assert_string_equal(qmd_ctl_cmd_name(QMD_CTL_DROP_KEYS), "drop-keys");
 }

@@ -137,10 +137,13 @@ test_static_all_suites(void **state)
 
 		pair_up(&a, &b, suites[i]);
 		assert_int_equal(secy_tx_get_encoding_an(a.secy), 0);
-		assert_int_equal(send_one(&a, &b, mac_a, mac_b, &pn), SECY_RX_OK);
+		assert_int_equal(
+		    send_one(&a, &b, mac_a, mac_b, &pn), SECY_RX_OK);
 		assert_true(pn == 1);
-		assert_int_equal(send_one(&b, &a, mac_b, mac_a, &pn), SECY_RX_OK);
-		assert_int_equal(send_one(&a, &b, mac_a, mac_b, &pn), SECY_RX_OK);
+		assert_int_equal(
+		    send_one(&b, &a, mac_b, mac_a, &pn), SECY_RX_OK);
+		assert_int_equal(
+		    send_one(&a, &b, mac_a, mac_b, &pn), SECY_RX_OK);
 		assert_true(pn == 2);
 		end_close(&a);
 		end_close(&b);
@@ -157,30 +160,34 @@ test_status(void **state)
 	pair_up(&a, &b, "gcm-aes-xpn-128");
 	assert_int_equal(send_one(&a, &b, mac_a, mac_b, NULL), SECY_RX_OK);
 	o = status_of(&b, mac_b);
-	assert_string_equal(json_string_value(json_object_get(o, "mode")),
-	    "static");
-	assert_string_equal(json_string_value(json_object_get(o, "cipher")),
-	    "gcm-aes-xpn-128");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "mode")), "static");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "cipher")), "gcm-aes-xpn-128");
 	assert_string_equal(
 	    json_string_value(json_object_get(o, "cipher_suite")),
 	    "0080c20001000003");
-	assert_string_equal(json_string_value(json_object_get(o, "sci")),
-	    "02000000000b0001");
-	assert_string_equal(json_string_value(json_object_get(o, "mac")),
-	    "02:00:00:00:00:0b");
-	assert_int_equal(json_integer_value(json_object_get(o, "active_an")), 0);
-	assert_int_equal(json_integer_value(json_object_get(o, "active_kn")), 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "sci")), "02000000000b0001");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "mac")), "02:00:00:00:00:0b");
+	assert_int_equal(
+	    json_integer_value(json_object_get(o, "active_an")), 0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(o, "active_kn")), 0);
 	assert_true(json_is_false(json_object_get(o, "fail_closed")));
 	assert_int_equal(
 	    json_array_size(json_object_get(o, "fail_closed_reasons")), 0);
 	assert_true(json_is_null(json_object_get(o, "mka")));
 	assert_true(json_is_null(json_object_get(o, "port")));
 	sc = json_array_get(json_object_get(o, "rx_scs"), 0);
-	assert_string_equal(json_string_value(json_object_get(sc, "sci")),
-	    "02000000000a0001");
-	assert_int_equal(json_integer_value(json_object_get(sc, "InPktsOK")), 1);
+	assert_string_equal(
+	    json_string_value(json_object_get(sc, "sci")), "02000000000a0001");
+	assert_int_equal(
+	    json_integer_value(json_object_get(sc, "InPktsOK")), 1);
 	sa = json_array_get(json_object_get(sc, "sas"), 0);
-	assert_int_equal(json_integer_value(json_object_get(sa, "InPktsOK")), 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(sa, "InPktsOK")), 1);
 	assert_int_equal(json_integer_value(json_object_get(sa, "next_pn")), 2);
 	/* XPN: the greater SCI (b) has SSCI 1. */
 	assert_int_equal(json_integer_value(json_object_get(
@@ -213,7 +220,8 @@ test_drop_restore(void **state)
 	(void)state;
 	pair_up(&a, &b, "gcm-aes-128");
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(send_one(&a, &b, mac_a, mac_b, NULL), SECY_RX_OK);
+		assert_int_equal(
+		    send_one(&a, &b, mac_a, mac_b, NULL), SECY_RX_OK);
 	assert_int_equal(a.ks->ops->drop_keys(a.ks, 0), 0);
 	assert_int_equal(a.ks->ops->drop_keys(a.ks, 0), QS_ERR_STATE);
 	/* Fail closed: nothing is protected, and it is counted. */
@@ -229,13 +237,13 @@ test_drop_restore(void **state)
 	why = json_object_get(o, "fail_closed_reasons");
 	assert_string_equal(json_string_value(json_array_get(why, 0)),
 	    "controlled port closed");
-	assert_string_equal(json_string_value(json_array_get(why, 1)),
-	    "no transmit SA in use");
+	assert_string_equal(
+	    json_string_value(json_array_get(why, 1)), "no transmit SA in use");
 	assert_int_equal(json_array_size(json_object_get(o, "rx_scs")), 0);
 	json_decref(o);
 	/* B still sends; A drops it (no SC any more). */
-	assert_int_equal(send_one(&b, &a, mac_b, mac_a, NULL),
-	    SECY_RX_PORT_DISABLED);
+	assert_int_equal(
+	    send_one(&b, &a, mac_b, mac_a, NULL), SECY_RX_PORT_DISABLED);
 	/* Restore: A continues at PN 6; B (strict order) accepts it. */
 	assert_int_equal(a.ks->ops->restore_keys(a.ks, 0), 0);
 	assert_int_equal(a.ks->ops->restore_keys(a.ks, 0), QS_ERR_STATE);
@@ -268,8 +276,8 @@ test_none_and_mka(void **state)
 	assert_int_equal(a.ks->ops->drop_keys(a.ks, 0), QS_ERR_STATE);
 	assert_int_equal(a.ks->ops->restore_keys(a.ks, 0), QS_ERR_UNSUPPORTED);
 	o = status_of(&a, mac_a);
-	assert_string_equal(json_string_value(json_object_get(o, "mode")),
-	    "none");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "mode")), "none");
 	assert_true(json_is_true(json_object_get(o, "fail_closed")));
 	json_decref(o);
 	end_close(&a);
