@@ -77,6 +77,12 @@ run(struct qmd *d)
 	int rv;
 
 	d->started = qs_now();
+	if (d->conf.key_source == QMD_KS_MKA) {
+		log_warnx("qmacsecd",
+		    "key_source = mka is not implemented yet (the [mka] keys "
+		    "are only validated); use static or none");
+		return QS_ERR_UNSUPPORTED;
+	}
 	if ((rv = qmd_open(d)) != 0 || (rv = qmd_event_start(d)) != 0 ||
 	    (rv = qmd_start_keys(d)) != 0)
 		return rv;
