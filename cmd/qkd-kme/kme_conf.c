@@ -171,8 +171,8 @@ check(struct kme_conf *c, const char *name, char *err, size_t errlen)
 			    name, s->id, s->kme, c->kme_id, c->peer_kme_id);
 			return QS_ERR_CONFIG;
 		}
-		if (s->cn[0] == '\0')
-			snprintf(s->cn, sizeof(s->cn), "%s", s->id);
+		if (s->cn[0] == '\0') /* same size, NUL-terminated */
+			memcpy(s->cn, s->id, sizeof(s->cn));
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->saes[j].cn, s->cn) == 0) {
 				snprintf(err, errlen,

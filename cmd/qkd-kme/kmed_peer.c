@@ -265,7 +265,7 @@ on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct kme_peer_msg m;
 	uint8_t buf[16384];
-	int rv;
+	int rv = 0;
 
 	p->last_rx = qs_now();
 	while (evbuffer_get_length(in) > 0 && p->bev == bev) {

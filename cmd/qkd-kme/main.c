@@ -15,15 +15,14 @@
 #include <string.h>
 
 #include <event2/event.h>
-#include <event2/thread.h>
 
+#include "etsi_evmem.h"
 #include "etsi_msg.h"
 #include "qkd_link_event.h"
 #include "qs_err.h"
 #include "qs_log.h"
 #include "qs_rand.h"
 #include "qs_time.h"
-#include "qs_zmem.h"
 
 static void
 usage(FILE *fp)
@@ -230,7 +229,7 @@ main(int argc, char **argv)
 
 	/* Before any other libevent or jansson call: buffers that carry keys
 	 * are wiped when freed. */
-	event_set_mem_functions(qs_zmalloc, qs_zrealloc, qs_zfree);
+	etsi_evmem_init();
 	etsi_msg_init();
 	while ((ch = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (ch) {

@@ -7,8 +7,8 @@
 #include "qs_err.h"
 #include "qs_secret.h"
 
-static int
-hexval(char c)
+int
+qs_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -39,7 +39,8 @@ qs_hex_decode_any(uint8_t *out, size_t cap, size_t *outlen, const char *in)
 	if (n % 2 != 0 || n / 2 > cap)
 		return QS_ERR_INVAL;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+		int hi = qs_hex_digit(in[2 * i]),
+		    lo = qs_hex_digit(in[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			qs_memzero(out, i);

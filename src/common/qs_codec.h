@@ -15,6 +15,10 @@
 /* QS_UUID_STRLEN is the length of "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". */
 #define QS_UUID_STRLEN 36
 
+/* qs_hex_digit returns the value of the hex digit |c| (either case), or
+ * -1 if |c| is not one. */
+int qs_hex_digit(char c);
+
 /* qs_hex_encode writes 2*|len| lowercase hex digits and a NUL to |out|,
  * which must hold 2*|len|+1 bytes. */
 void qs_hex_encode(char *out, const uint8_t *in, size_t len);

@@ -1,5 +1,8 @@
 #include "qs_err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *
 qs_strerror(int err)
 {
@@ -27,4 +30,16 @@ qs_strerror(int err)
 	case QS_ERR_INTERNAL: return "internal error";
 	default: return "unknown error";
 	}
+}
+
+void
+qs_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -9,6 +9,8 @@
 #ifndef QS_ERR_H
 #define QS_ERR_H
 
+#include <stddef.h>
+
 enum {
 	QS_OK = 0,
 	/* QS_ERR_INVAL: an argument or input is malformed. */
@@ -57,6 +59,12 @@ enum {
 
 /* qs_strerror returns a short English description of |err|; never NULL. */
 const char *qs_strerror(int err);
+
+/* qs_errf writes a message to |err| (|errlen| bytes) like snprintf; it
+ * does nothing if |err| is NULL or |errlen| is 0. For the "char *err,
+ * size_t errlen" out-parameters of the project's functions. */
+void qs_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* qs_err_is_fatal returns nonzero if |err| is in the fatal band. */
 static inline int

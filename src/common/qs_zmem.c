@@ -37,6 +37,17 @@ qs_zfree(void *q)
 	free(p);
 }
 
+size_t
+qs_zsize(const void *q)
+{
+	size_t n;
+
+	if (q == NULL)
+		return 0;
+	memcpy(&n, (const uint8_t *)q - HDR, sizeof(n));
+	return n;
+}
+
 void *
 qs_zrealloc(void *q, size_t n)
 {

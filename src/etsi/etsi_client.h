@@ -185,6 +185,22 @@ size_t etsi_client_pending(const struct etsi_client *c);
 void
 etsi_result_take_keys(struct etsi_result *res, struct etsi_key_container *out);
 
+/* ETSI_EXT_AVAILABLE_UNTIL is the key_extension member our KME sets:
+ * Unix time (s) until which the slave can fetch the key (docs/etsi014.md);
+ * ETSI_EXT_AVAILABILITY_S the key_container_extension member with the
+ * availability (s) applied to the keys. */
+#define ETSI_EXT_AVAILABLE_UNTIL "qmacsec_available_until"
+#define ETSI_EXT_AVAILABILITY_S "qmacsec_key_availability_s"
+
+/* etsi_key_available_until reads the availability deadline of |k| (Unix
+ * seconds) into |unix_s|. Returns false if the KME sent none. */
+bool etsi_key_available_until(const struct etsi_key *k, int64_t *unix_s);
+
+/* etsi_keys_availability_s reads the key availability (seconds) of a Key
+ * container. Returns false if the KME sent none. */
+bool
+etsi_keys_availability_s(const struct etsi_key_container *c, int64_t *secs);
+
 /* etsi_outcome_name returns a short name for |o| ("ok", "connect",
  * "tls", "timeout", "http", "malformed", "closed"). */
 const char *etsi_outcome_name(enum etsi_outcome o);

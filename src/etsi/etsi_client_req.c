@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/http.h>
-
 #include "qs_codec.h"
 #include "qs_err.h"
 #include "qs_secret.h"
@@ -23,22 +21,19 @@ static int
 make_uri(struct etsi_req *r, const char *prefix, const char *id,
     const char *what, const char *query)
 {
-	char *enc;
+	char enc[3 * ETSI_MSG_ID_MAX + 1];
 	size_t n;
 
-	if (!etsi_msg_id_valid(id))
+	if (!etsi_msg_id_valid(id) ||
+	    etsi_msg_pct_encode(enc, sizeof(enc), id) < 0)
 		return QS_ERR_INVAL;
-	enc = evhttp_uriencode(id, -1, 0);
-	if (enc == NULL)
-		return QS_ERR_NOMEM;
 	n = strlen(prefix) + strlen(API_PATH) + strlen(enc) + strlen(what) +
 	    strlen(query) + 2;
 	r->uri = malloc(n);
-	if (r->uri != NULL)
-		snprintf(r->uri, n, "%s%s%s/%s%s", prefix, API_PATH, enc, what,
-		    query);
-	free(enc);
-	return r->uri != NULL ? 0 : QS_ERR_NOMEM;
+	if (r->uri == NULL)
+		return QS_ERR_NOMEM;
+	snprintf(r->uri, n, "%s%s%s/%s%s", prefix, API_PATH, enc, what, query);
+	return 0;
 }
 
 int
@@ -319,4 +314,28 @@ etsi_outcome_name(enum etsi_outcome o)
 		"http", "malformed", "closed" };
 
 	return (size_t)o < sizeof(names) / sizeof(names[0]) ? names[o] : "?";
+}
+
+static bool
+ext_int(const json_t *ext, const char *name, int64_t *out)
+{
+	const json_t *v = json_object_get(ext, name);
+
+	if (!json_is_integer(v))
+		return false;
+	*out = (int64_t)json_integer_value(v);
+	return true;
+}
+
+bool
+etsi_key_available_until(const struct etsi_key *k, int64_t *unix_s)
+{
+	return ext_int(k->key_extension, ETSI_EXT_AVAILABLE_UNTIL, unix_s);
+}
+
+bool
+etsi_keys_availability_s(const struct etsi_key_container *c, int64_t *secs)
+{
+	return ext_int(
+	    c->key_container_extension, ETSI_EXT_AVAILABILITY_S, secs);
 }

@@ -18,37 +18,7 @@
 #include "qs_codec.h"
 #include "qs_err.h"
 #include "qs_secret.h"
-
-/* Header in front of each jansson block: the block size, padded to 16
- * bytes so the user pointer keeps malloc's alignment. */
-#define ZHDR 16
-
-static void *
-zmalloc(size_t n)
-{
-	uint8_t *p;
-
-	if (n > SIZE_MAX - ZHDR)
-		return NULL;
-	p = malloc(n + ZHDR);
-	if (p == NULL)
-		return NULL;
-	memcpy(p, &n, sizeof(n));
-	return p + ZHDR;
-}
-
-static void
-zfree(void *ptr)
-{
-	uint8_t *p;
-	size_t n;
-
-	if (ptr == NULL)
-		return;
-	p = (uint8_t *)ptr - ZHDR;
-	memcpy(&n, p, sizeof(n));
-	qs_free_wiped(p, n + ZHDR);
-}
+#include "qs_zmem.h"
 
 int
 etsi_msg_init(void)
@@ -57,8 +27,8 @@ etsi_msg_init(void)
 	json_free_t f;
 
 	json_get_alloc_funcs(&m, &f);
-	if (m != zmalloc)
-		json_set_alloc_funcs(zmalloc, zfree);
+	if (m != qs_zmalloc)
+		json_set_alloc_funcs(qs_zmalloc, qs_zfree);
 	return 0;
 }
 
@@ -94,18 +64,6 @@ etsi_msg_quote(char *dst, size_t cap, const char *src, size_t srclen)
 		for (int i = 0; i < 3 && o + 1 < cap; i++)
 			dst[o++] = '.';
 	dst[o] = '\0';
-}
-
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 long
@@ -149,8 +107,8 @@ etsi_msg_pct_decode(const char *s, size_t n, char *out, size_t cap)
 
 			if (i + 2 >= n)
 				return -1;
-			hi = hexdigit(s[i + 1]);
-			lo = hexdigit(s[i + 2]);
+			hi = qs_hex_digit(s[i + 1]);
+			lo = qs_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			c = hi << 4 | lo;
@@ -182,21 +140,6 @@ etsi_msg_id_valid(const char *id)
 	return true;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- decoding helpers ---- */
 
 /* load parses |body| as a JSON object. |secret| bodies (Key containers)
@@ -210,25 +153,25 @@ load(const char *body, size_t len, size_t cap, const char *what, bool secret,
 
 	*root = NULL;
 	if (len > cap) {
-		seterr(err, errlen,
+		qs_errf(err, errlen,
 		    "the %s body is %zu bytes; the limit is %zu", what, len,
 		    cap);
 		return QS_ERR_RANGE;
 	}
 	if (len == 0) {
-		seterr(err, errlen, "the %s body is empty", what);
+		qs_errf(err, errlen, "the %s body is empty", what);
 		return QS_ERR_INVAL;
 	}
 	*root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (*root == NULL) {
 		etsi_msg_quote(near, sizeof(near), je.text, strlen(je.text));
 		if (secret)
-			seterr(err, errlen,
+			qs_errf(err, errlen,
 			    "the %s body is not valid JSON (line %d, column "
 			    "%d)",
 			    what, je.line, je.column);
 		else
-			seterr(err, errlen,
+			qs_errf(err, errlen,
 			    "the %s body is not valid JSON: %s (line %d, "
 			    "column %d)",
 			    what, near, je.line, je.column);
@@ -238,7 +181,7 @@ load(const char *body, size_t len, size_t cap, const char *what, bool secret,
 	}
 	qs_memzero(&je, sizeof(je));
 	if (!json_is_object(*root)) {
-		seterr(err, errlen, "the %s must be a JSON object", what);
+		qs_errf(err, errlen, "the %s must be a JSON object", what);
 		json_decref(*root);
 		*root = NULL;
 		return QS_ERR_INVAL;
@@ -264,7 +207,7 @@ only_members(json_t *obj, const char *const *allowed, const char *where,
 				break;
 		if (allowed[i] == NULL) {
 			etsi_msg_quote(q, sizeof(q), name, strlen(name));
-			seterr(
+			qs_errf(
 			    err, errlen, "unknown member '%s' in %s", q, where);
 			return QS_ERR_INVAL;
 		}
@@ -283,15 +226,15 @@ get_int(json_t *obj, const char *name, const char *path, bool required,
 	if (v == NULL) {
 		if (!required)
 			return 1;
-		seterr(err, errlen, "'%s' is missing", path);
+		qs_errf(err, errlen, "'%s' is missing", path);
 		return QS_ERR_INVAL;
 	}
 	if (!json_is_integer(v)) {
-		seterr(err, errlen, "'%s' must be an integer", path);
+		qs_errf(err, errlen, "'%s' must be an integer", path);
 		return QS_ERR_INVAL;
 	}
 	if (json_integer_value(v) < min) {
-		seterr(
+		qs_errf(
 		    err, errlen, "'%s' must be at least %" PRId64, path, min);
 		return QS_ERR_INVAL;
 	}
@@ -307,16 +250,16 @@ get_id(json_t *obj, const char *name, char out[ETSI_MSG_ID_MAX + 1], char *err,
 	json_t *v = json_object_get(obj, name);
 
 	if (v == NULL) {
-		seterr(err, errlen, "'%s' is missing", name);
+		qs_errf(err, errlen, "'%s' is missing", name);
 		return QS_ERR_INVAL;
 	}
 	if (!json_is_string(v)) {
-		seterr(err, errlen, "'%s' must be a string", name);
+		qs_errf(err, errlen, "'%s' must be a string", name);
 		return QS_ERR_INVAL;
 	}
 	if (strlen(json_string_value(v)) != json_string_length(v) ||
 	    !etsi_msg_id_valid(json_string_value(v))) {
-		seterr(err, errlen,
+		qs_errf(err, errlen,
 		    "'%s' must be 1 to %d bytes without control "
 		    "characters",
 		    name, ETSI_MSG_ID_MAX);
@@ -337,7 +280,7 @@ get_object(json_t *obj, const char *name, const char *path, json_t **out,
 	if (v == NULL)
 		return 0;
 	if (!json_is_object(v)) {
-		seterr(err, errlen, "'%s' must be a JSON object", path);
+		qs_errf(err, errlen, "'%s' must be a JSON object", path);
 		return QS_ERR_INVAL;
 	}
 	*out = json_incref(v);
@@ -356,15 +299,15 @@ get_array(json_t *obj, const char *name, bool required, size_t max,
 	if (v == NULL) {
 		if (!required)
 			return 0;
-		seterr(err, errlen, "'%s' is missing", name);
+		qs_errf(err, errlen, "'%s' is missing", name);
 		return QS_ERR_INVAL;
 	}
 	if (!json_is_array(v)) {
-		seterr(err, errlen, "'%s' must be an array", name);
+		qs_errf(err, errlen, "'%s' must be an array", name);
 		return QS_ERR_INVAL;
 	}
 	if (json_array_size(v) > max) {
-		seterr(err, errlen, "'%s' has %zu entries; the limit is %zu",
+		qs_errf(err, errlen, "'%s' has %zu entries; the limit is %zu",
 		    name, json_array_size(v), max);
 		return QS_ERR_RANGE;
 	}
@@ -390,7 +333,7 @@ get_object_array(
 	for (i = 0; i < json_array_size(arr); i++) {
 		v = json_array_get(arr, i);
 		if (!json_is_object(v)) {
-			seterr(err, errlen, "'%s[%zu]' must be a JSON object",
+			qs_errf(err, errlen, "'%s[%zu]' must be a JSON object",
 			    name, i);
 			return QS_ERR_INVAL;
 		}
@@ -408,17 +351,17 @@ get_uuid(json_t *entry, const char *arr, size_t i, uint8_t out[16], char *err,
 	json_t *v = json_object_get(entry, "key_ID");
 
 	if (v == NULL) {
-		seterr(err, errlen, "'%s[%zu].key_ID' is missing", arr, i);
+		qs_errf(err, errlen, "'%s[%zu].key_ID' is missing", arr, i);
 		return QS_ERR_INVAL;
 	}
 	if (!json_is_string(v)) {
-		seterr(
+		qs_errf(
 		    err, errlen, "'%s[%zu].key_ID' must be a string", arr, i);
 		return QS_ERR_INVAL;
 	}
 	if (json_string_length(v) != QS_UUID_STRLEN ||
 	    qs_uuid_parse(out, json_string_value(v)) != 0) {
-		seterr(err, errlen,
+		qs_errf(err, errlen,
 		    "'%s[%zu].key_ID' must be a UUID such as "
 		    "550e8400-e29b-41d4-a716-446655440000",
 		    arr, i);
@@ -629,7 +572,7 @@ decode_sae_ids(
 		if (!json_is_string(v) ||
 		    strlen(json_string_value(v)) != json_string_length(v) ||
 		    !etsi_msg_id_valid(json_string_value(v))) {
-			seterr(err, errlen,
+			qs_errf(err, errlen,
 			    "'additional_slave_SAE_IDs[%zu]' must be a string "
 			    "of 1 to %d bytes without control characters",
 			    i, ETSI_MSG_ID_MAX);
@@ -764,21 +707,21 @@ decode_key(json_t *v, size_t i, struct etsi_key *k, char *err, size_t errlen)
 	int rv = 0;
 
 	if (!json_is_object(v)) {
-		seterr(err, errlen, "'keys[%zu]' must be a JSON object", i);
+		qs_errf(err, errlen, "'keys[%zu]' must be a JSON object", i);
 		return QS_ERR_INVAL;
 	}
 	if ((rv = get_uuid(v, "keys", i, k->key_ID, err, errlen)) != 0)
 		return rv;
 	key = json_object_get(v, "key");
 	if (key == NULL || !json_is_string(key)) {
-		seterr(err, errlen, "'keys[%zu].key' %s", i,
+		qs_errf(err, errlen, "'keys[%zu].key' %s", i,
 		    key == NULL ? "is missing" : "must be a string");
 		return QS_ERR_INVAL;
 	}
 	n = json_string_length(key);
 	txt = json_string_value(key);
 	if (n == 0 || n > (ETSI_MSG_KEY_MAX_BYTES + 2) / 3 * 4) {
-		seterr(err, errlen,
+		qs_errf(err, errlen,
 		    "'keys[%zu].key' must hold 1 to %d bytes of base64", i,
 		    ETSI_MSG_KEY_MAX_BYTES);
 		return QS_ERR_INVAL;
@@ -790,7 +733,7 @@ decode_key(json_t *v, size_t i, struct etsi_key *k, char *err, size_t errlen)
 	if (want == 0 || (rv = qs_secret_alloc(&k->key, want)) != 0 ||
 	    qs_b64_decode(k->key.b, k->key.len, &got, txt, n) != 0 ||
 	    got != want) {
-		seterr(err, errlen, "'keys[%zu].key' is not valid base64", i);
+		qs_errf(err, errlen, "'keys[%zu].key' is not valid base64", i);
 		return rv != 0 ? rv : QS_ERR_INVAL;
 	}
 	snprintf(path, sizeof(path), "keys[%zu].key_ID_extension", i);
@@ -820,7 +763,7 @@ etsi_key_container_decode(struct etsi_key_container *out, const char *body,
 	rv =
 	    get_array(root, "keys", true, ETSI_MSG_MAX_KEYS, &arr, err, errlen);
 	if (rv == 0 && json_array_size(arr) == 0) {
-		seterr(err, errlen, "'keys' must hold at least one key");
+		qs_errf(err, errlen, "'keys' must hold at least one key");
 		rv = QS_ERR_INVAL;
 	}
 	if (rv != 0)
@@ -936,7 +879,7 @@ decode_key_id(
 
 	snprintf(path, sizeof(path), "'key_IDs[%zu]'", i);
 	if (!json_is_object(v)) {
-		seterr(err, errlen, "%s must be a JSON object", path);
+		qs_errf(err, errlen, "%s must be a JSON object", path);
 		return QS_ERR_INVAL;
 	}
 	if ((rv = only_members(v, key_id_members, path, err, errlen)) != 0 ||
@@ -967,7 +910,7 @@ etsi_key_ids_decode(struct etsi_key_ids *out, const char *body, size_t len,
 		rv = get_array(root, "key_IDs", true, ETSI_MSG_MAX_KEYS, &arr,
 		    err, errlen);
 	if (rv == 0 && json_array_size(arr) == 0) {
-		seterr(err, errlen, "'key_IDs' must hold at least one key ID");
+		qs_errf(err, errlen, "'key_IDs' must hold at least one key ID");
 		rv = QS_ERR_INVAL;
 	}
 	if (rv != 0)
@@ -1067,13 +1010,13 @@ etsi_error_decode(struct etsi_error *out, const char *body, size_t len,
 		return rv;
 	m = json_object_get(root, "message");
 	if (m == NULL || !json_is_string(m)) {
-		seterr(err, errlen, "'message' %s",
+		qs_errf(err, errlen, "'message' %s",
 		    m == NULL ? "is missing" : "must be a string");
 		rv = QS_ERR_INVAL;
 		goto out;
 	}
 	if (strlen(json_string_value(m)) != json_string_length(m)) {
-		seterr(err, errlen, "'message' must not contain NUL");
+		qs_errf(err, errlen, "'message' must not contain NUL");
 		rv = QS_ERR_INVAL;
 		goto out;
 	}

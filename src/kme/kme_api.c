@@ -153,21 +153,6 @@ kme_api_cfg_defaults(struct kme_api_cfg *cfg)
 	cfg->body_cap = ETSI_MSG_BODY_MAX;
 }
 
-static void cfgerr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-cfgerr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* id_ok checks an ID from the configuration: etsi_msg_id_valid and valid
  * UTF-8 (json_string refuses anything else), since it goes into JSON. */
 static bool
@@ -188,20 +173,20 @@ validate_ids(const struct kme_api_cfg *cfg, char *err, size_t errlen)
 	size_t local = 0;
 
 	if (!id_ok(cfg->kme_id) || !id_ok(cfg->peer_kme_id)) {
-		cfgerr(err, errlen,
+		qs_errf(err, errlen,
 		    "the KME ID and the peer KME ID must each be 1 to %d "
 		    "bytes of UTF-8 without control characters",
 		    ETSI_MSG_ID_MAX);
 		return QS_ERR_CONFIG;
 	}
 	if (strcmp(cfg->kme_id, cfg->peer_kme_id) == 0) {
-		cfgerr(
+		qs_errf(
 		    err, errlen, "the peer KME ID must differ from the KME ID");
 		return QS_ERR_CONFIG;
 	}
 	for (size_t i = 0; i < cfg->n_saes; i++) {
 		if (!id_ok(cfg->saes[i].sae_id)) {
-			cfgerr(err, errlen,
+			qs_errf(err, errlen,
 			    "SAE number %zu: the SAE ID must be 1 to %d bytes "
 			    "of UTF-8 without control characters",
 			    i + 1, ETSI_MSG_ID_MAX);
@@ -210,14 +195,14 @@ validate_ids(const struct kme_api_cfg *cfg, char *err, size_t errlen)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(cfg->saes[i].sae_id, cfg->saes[j].sae_id) ==
 			    0) {
-				cfgerr(err, errlen, "SAE '%s' is listed twice",
+				qs_errf(err, errlen, "SAE '%s' is listed twice",
 				    cfg->saes[i].sae_id);
 				return QS_ERR_CONFIG;
 			}
 		local += cfg->saes[i].local;
 	}
 	if (local == 0 || local == cfg->n_saes) {
-		cfgerr(err, errlen,
+		qs_errf(err, errlen,
 		    "the SAE list needs at least one SAE attached to this KME "
 		    "and one attached to the peer KME");
 		return QS_ERR_CONFIG;
@@ -230,7 +215,7 @@ validate_sizes(const struct kme_api_cfg *cfg, char *err, size_t errlen)
 {
 	if (cfg->min_key_size % 8 || cfg->key_size % 8 ||
 	    cfg->max_key_size % 8) {
-		cfgerr(err, errlen,
+		qs_errf(err, errlen,
 		    "key sizes must be multiples of 8 bits (min_key_size "
 		    "%" PRIu32 ", key_size %" PRIu32 ", max_key_size %" PRIu32
 		    ")",
@@ -240,7 +225,7 @@ validate_sizes(const struct kme_api_cfg *cfg, char *err, size_t errlen)
 	if (cfg->min_key_size < 8 || cfg->min_key_size > cfg->key_size ||
 	    cfg->key_size > cfg->max_key_size ||
 	    cfg->max_key_size > 8 * ETSI_MSG_KEY_MAX_BYTES) {
-		cfgerr(err, errlen,
+		qs_errf(err, errlen,
 		    "key sizes must satisfy 8 <= min_key_size <= key_size <= "
 		    "max_key_size <= %d bits (have %" PRIu32 ", %" PRIu32
 		    ", %" PRIu32 ")",
@@ -260,14 +245,14 @@ validate_limits(const struct kme_api_cfg *cfg, char *err, size_t errlen)
 
 	if (cfg->max_key_per_request < 1 ||
 	    cfg->max_key_per_request > ETSI_MSG_MAX_KEYS) {
-		cfgerr(err, errlen, "max_key_per_request must be 1 to %d",
+		qs_errf(err, errlen, "max_key_per_request must be 1 to %d",
 		    ETSI_MSG_MAX_KEYS);
 		return QS_ERR_CONFIG;
 	}
 	if ((size_t)cfg->max_key_per_request *
 		(key_b64 + CONTAINER_KEY_OVERHEAD) >
 	    ETSI_MSG_CONTAINER_MAX) {
-		cfgerr(err, errlen,
+		qs_errf(err, errlen,
 		    "max_key_per_request (%" PRIu32 ") keys of max_key_size "
 		    "(%" PRIu32 " bits) would not fit in a Key container of "
 		    "%d bytes",
@@ -277,7 +262,7 @@ validate_limits(const struct kme_api_cfg *cfg, char *err, size_t errlen)
 	}
 	if (cfg->max_key_count < 1 ||
 	    cfg->max_SAE_ID_count > ETSI_MSG_MAX_SAE_IDS) {
-		cfgerr(err, errlen,
+		qs_errf(err, errlen,
 		    "max_key_count must be at least 1 and max_SAE_ID_count at "
 		    "most %d",
 		    ETSI_MSG_MAX_SAE_IDS);
@@ -285,13 +270,13 @@ validate_limits(const struct kme_api_cfg *cfg, char *err, size_t errlen)
 	}
 	if (cfg->key_availability_s < 1 ||
 	    cfg->key_availability_s > KME_API_MAX_AVAILABILITY_S) {
-		cfgerr(err, errlen,
+		qs_errf(err, errlen,
 		    "key_availability_s must be 1 to %d seconds",
 		    KME_API_MAX_AVAILABILITY_S);
 		return QS_ERR_CONFIG;
 	}
 	if (cfg->body_cap < ids_body || cfg->body_cap > ETSI_MSG_BODY_MAX) {
-		cfgerr(err, errlen,
+		qs_errf(err, errlen,
 		    "body_cap must be %zu to %d bytes (a Key IDs request of "
 		    "max_key_per_request IDs must fit)",
 		    ids_body, ETSI_MSG_BODY_MAX);

@@ -25,6 +25,7 @@
 
 #include "kme_store_internal.h"
 #include "qs_err.h"
+#include "qs_zmem.h"
 #include "qs_log.h"
 
 #define KS_SCHEMA_VERSION 1
@@ -246,21 +247,6 @@ ks_meta_set(struct kme_store *st, const char *k, int64_t v)
 	return ks_exec(st, s, "write meta");
 }
 
-static void open_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-open_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* create_file makes sure |path| exists as a regular file readable by its
  * owner only, before SQLite opens it (SQLite would create it with the
  * umask, and copies the database's mode to its journal). */
@@ -271,12 +257,12 @@ create_file(const char *path, char *err, size_t errlen)
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0) {
-		open_err(err, errlen, "key store %s: cannot open: %s", path,
+		qs_errf(err, errlen, "key store %s: cannot open: %s", path,
 		    strerror(errno));
 		return QS_ERR_IO;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		open_err(err, errlen, "key store %s: not a regular file", path);
+		qs_errf(err, errlen, "key store %s: not a regular file", path);
 		close(fd);
 		return QS_ERR_IO;
 	}
@@ -284,7 +270,7 @@ create_file(const char *path, char *err, size_t errlen)
 		log_warnx("kme", "key store %s was mode %03o, making it 0600",
 		    path, (unsigned)(sb.st_mode & 0777));
 		if (fchmod(fd, 0600) != 0) {
-			open_err(err, errlen, "key store %s: chmod 0600: %s",
+			qs_errf(err, errlen, "key store %s: chmod 0600: %s",
 			    path, strerror(errno));
 			close(fd);
 			return QS_ERR_IO;
@@ -388,7 +374,7 @@ kme_store_open(struct kme_store **out, const char *path, enum kme_role role,
 	if (path == NULL || path[0] == '\0' ||
 	    (role != KME_ROLE_ALICE && role != KME_ROLE_BOB) ||
 	    max_pool_bytes == 0 || max_pool_bytes > (uint64_t)INT64_MAX) {
-		open_err(err, errlen, "key store: bad path, role or pool cap");
+		qs_errf(err, errlen, "key store: bad path, role or pool cap");
 		return QS_ERR_INVAL;
 	}
 	if ((rv = create_file(path, err, errlen)) != 0)
@@ -420,7 +406,7 @@ kme_store_open(struct kme_store **out, const char *path, enum kme_role role,
 	*out = st;
 	return 0;
 fail:
-	open_err(err, errlen, "%s: %s", path, st->errmsg);
+	qs_errf(err, errlen, "%s: %s", path, st->errmsg);
 	kme_store_close(st);
 	return rv;
 }
@@ -573,53 +559,23 @@ kme_store_count_peer_expired(struct kme_store *st, uint64_t n)
  * for jansson and libevent. It can only be installed before SQLite is
  * initialised; if something initialised SQLite earlier, it is skipped.
  */
-#define WIPE_HDR 16
-
+/* SQLite counts sizes in int; the blocks come from qs_zmem. */
 static void *
 wipe_malloc(int n)
 {
-	uint8_t *p;
-
-	if (n < 0)
-		return NULL;
-	p = malloc((size_t)n + WIPE_HDR);
-	if (p == NULL)
-		return NULL;
-	memcpy(p, &(size_t){ (size_t)n }, sizeof(size_t));
-	return p + WIPE_HDR;
+	return n < 0 ? NULL : qs_zmalloc((size_t)n);
 }
 
 static int
 wipe_size(void *q)
 {
-	size_t n;
-
-	if (q == NULL)
-		return 0;
-	memcpy(&n, (uint8_t *)q - WIPE_HDR, sizeof(n));
-	return (int)n;
-}
-
-static void
-wipe_free(void *q)
-{
-	if (q == NULL)
-		return;
-	qs_free_wiped((uint8_t *)q - WIPE_HDR, (size_t)wipe_size(q) + WIPE_HDR);
+	return (int)qs_zsize(q);
 }
 
 static void *
 wipe_realloc(void *q, int n)
 {
-	void *r = wipe_malloc(n);
-	int old = wipe_size(q);
-
-	if (r == NULL)
-		return NULL;
-	if (q != NULL)
-		memcpy(r, q, (size_t)(old < n ? old : n));
-	wipe_free(q);
-	return r;
+	return n < 0 ? NULL : qs_zrealloc(q, (size_t)n);
 }
 
 static int
@@ -643,7 +599,7 @@ wipe_shutdown(void *arg)
 
 static const sqlite3_mem_methods wipe_methods = {
 	wipe_malloc,
-	wipe_free,
+	qs_zfree,
 	wipe_realloc,
 	wipe_size,
 	wipe_roundup,

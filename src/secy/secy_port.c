@@ -2,11 +2,9 @@
  * secy_port.c — TAP <-> SecY <-> AF_PACKET glue (Linux). See secy_port.h
  * for the data flow; docs/secy.md for the threading.
  *
- * Grace periods (quiescent-state based reclamation, QSBR): each data
- * thread publishes a counter that is 0 while it sleeps in poll() and
- * changes after every batch. port_sync() (the SecY's |sync| callback)
- * snapshots both counters and waits until each thread has slept or
- * moved on, so an SA unlinked before the call is no longer referenced.
+ * Grace periods (secy_qsbr): each data thread is a QSBR reader, offline
+ * while it sleeps in poll() and quiescent after every batch; the SecY's
+ * |sync| callback is secy_qsbr_sync() on the port's domain.
  */
 #include "secy_port.h"
 
@@ -34,6 +32,7 @@
 #include "qs_err.h"
 #include "qs_log.h"
 #include "secy.h"
+#include "secy_qsbr.h"
 
 #define LOG "secy"
 /* Largest frame either side handles (jumbo frames included). */
@@ -44,14 +43,12 @@
 #define DEFAULT_BLOCK_SIZE (256 * 1024)
 #define DEFAULT_CTL_SLOTS 64
 
-/* A data-plane thread and its quiescent-state counter. */
+/* A data-plane thread. */
 struct port_thread {
 	pthread_t tid;
 	bool started;
-	/* qs is 0 while the thread holds no SecY pointer, else a counter
-	 * that changes at every quiescent point. */
-	_Atomic uint64_t qs;
-	uint64_t ctr;
+	/* qsbr_id is the thread's reader id in the port's QSBR domain. */
+	int qsbr_id;
 };
 
 /* A queued control (uncontrolled-port) frame. */
@@ -85,6 +82,10 @@ struct secy_port {
 	_Atomic unsigned ctl_tail;
 	struct port_thread tx;
 	struct port_thread rx;
+	/* qsbr is the grace-period domain of the two threads. */
+	struct secy_qsbr qsbr;
+	/* passthrough: benchmark builds only, see secy_port.h. */
+	bool passthrough;
 	/* Counters, one writer each (see struct secy_port_stats). */
 	_Atomic uint64_t c_tap_rx, c_wire_tx, c_tx_refused, c_tx_errors;
 	_Atomic uint64_t c_wire_rx, c_tap_tx, c_rx_dropped, c_tap_errors;
@@ -102,41 +103,21 @@ cnt(_Atomic uint64_t *c, uint64_t n)
 /* --- grace periods ---------------------------------------------------- */
 
 static void
-th_offline(struct port_thread *t)
+th_offline(struct secy_port *p, struct port_thread *t)
 {
-	atomic_store_explicit(&t->qs, 0, memory_order_release);
+	secy_qsbr_offline(&p->qsbr, t->qsbr_id);
 }
 
 static void
-th_online(struct port_thread *t)
+th_online(struct secy_port *p, struct port_thread *t)
 {
-	atomic_store_explicit(&t->qs, ++t->ctr, memory_order_relaxed);
-	/* Order the announcement before any later load of an SA pointer
-	 * (pairs with the fence in port_sync). */
-	atomic_thread_fence(memory_order_seq_cst);
+	secy_qsbr_online(&p->qsbr, t->qsbr_id);
 }
 
 static void
-th_quiescent(struct port_thread *t)
+th_quiescent(struct secy_port *p, struct port_thread *t)
 {
-	atomic_store_explicit(&t->qs, ++t->ctr, memory_order_release);
-}
-
-static void
-port_sync(void *ctx)
-{
-	struct secy_port *p = ctx;
-	struct port_thread *th[2] = { &p->tx, &p->rx };
-	uint64_t snap[2];
-	struct timespec ts = { 0, 20000 };
-	int i;
-
-	atomic_thread_fence(memory_order_seq_cst);
-	for (i = 0; i < 2; i++)
-		snap[i] = atomic_load(&th[i]->qs);
-	for (i = 0; i < 2; i++)
-		while (snap[i] != 0 && atomic_load(&th[i]->qs) == snap[i])
-			nanosleep(&ts, NULL);
+	secy_qsbr_quiescent(&p->qsbr, t->qsbr_id);
 }
 
 /* --- setup -------------------------------------------------------------- */
@@ -330,6 +311,9 @@ port_alloc(struct secy *secy, const struct secy_port_config *cfg)
 		free(p);
 		return NULL;
 	}
+	secy_qsbr_init(&p->qsbr);
+	p->tx.qsbr_id = secy_qsbr_register(&p->qsbr);
+	p->rx.qsbr_id = secy_qsbr_register(&p->qsbr);
 	return p;
 }
 
@@ -373,7 +357,7 @@ secy_port_open(struct secy_port **out, struct secy *secy,
 		port_free(p);
 		return rv;
 	}
-	secy_set_sync(secy, port_sync, p);
+	secy_set_sync(secy, secy_qsbr_sync, &p->qsbr);
 	*out = p;
 	log_info(LOG, "port %s <-> %s ready (wire MTU %u)", p->tap_name,
 	    cfg->wire_ifname, p->wire_mtu);
@@ -422,8 +406,11 @@ tx_fill(struct secy_port *p, struct tx_batch *b)
 		if (r < 0)
 			break; /* EAGAIN: TAP drained */
 		cnt(&p->c_tap_rx, 1);
-		if (secy_protect(p->secy, b->in, (size_t)r, b->out[n],
-			sizeof(b->out[n]), &len) != 0) {
+		if (p->passthrough) {
+			memcpy(b->out[n], b->in, (size_t)r);
+			len = (size_t)r;
+		} else if (secy_protect(p->secy, b->in, (size_t)r, b->out[n],
+			       sizeof(b->out[n]), &len) != 0) {
 			cnt(&p->c_tx_refused, 1);
 			continue;
 		}
@@ -474,16 +461,16 @@ tx_main(void *arg)
 		goto out;
 	}
 	while (!atomic_load(&p->stop)) {
-		th_offline(&p->tx);
+		th_offline(p, &p->tx);
 		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
 			break;
-		th_online(&p->tx);
+		th_online(p, &p->tx);
 		if ((n = tx_fill(p, b)) > 0)
 			tx_flush(p, b, n);
-		th_quiescent(&p->tx);
+		th_quiescent(p, &p->tx);
 	}
 out:
-	th_offline(&p->tx);
+	th_offline(p, &p->tx);
 	if (b != NULL)
 		free(b->out);
 	free(b);
@@ -535,7 +522,14 @@ rx_frame(struct secy_port *p, const uint8_t *f, size_t len, uint8_t *out)
 		ctl_push(p, f, len);
 		return;
 	}
-	r = secy_validate(p->secy, f, len, out, FRAME_MAX, &out_len, NULL);
+	if (p->passthrough) {
+		memcpy(out, f, len);
+		out_len = len;
+		r = SECY_RX_OK;
+	} else {
+		r = secy_validate(
+		    p->secy, f, len, out, FRAME_MAX, &out_len, NULL);
+	}
 	if (!secy_rx_result_delivers(r) || r == SECY_RX_UNTAGGED) {
 		cnt(&p->c_rx_dropped, 1);
 		return;
@@ -608,23 +602,31 @@ rx_main(void *arg)
 		if (!(__atomic_load_n(
 			  &bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
 			TP_STATUS_USER)) {
-			th_offline(&p->rx);
+			th_offline(p, &p->rx);
 			rx_stats(p);
 			if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
 				break;
-			th_online(&p->rx);
+			th_online(p, &p->rx);
 			continue;
 		}
 		rx_block(p, bd, out);
 		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
 		    __ATOMIC_RELEASE);
 		cur = (cur + 1) % p->block_nr;
-		th_quiescent(&p->rx);
+		th_quiescent(p, &p->rx);
 	}
-	th_offline(&p->rx);
+	th_offline(p, &p->rx);
 	free(out);
 	return NULL;
 }
+
+#ifdef QS_SECY_PORT_PASSTHROUGH
+void
+secy_port_set_passthrough(struct secy_port *p)
+{
+	p->passthrough = true;
+}
+#endif
 
 /* --- start/stop and the control side ----------------------------------- */
 

@@ -124,4 +124,13 @@ int secy_port_send_uncontrolled(
  * the kernel's ring drops to the SecY's InPktsOverrun.) */
 void secy_port_get_stats(const struct secy_port *p, struct secy_port_stats *st);
 
+#ifdef QS_SECY_PORT_PASSTHROUGH
+/* secy_port_set_passthrough makes the port forward frames unchanged,
+ * without the SecY: the "same port without crypto" baseline of
+ * bench/secy/iperf.sh. It exists only in the benchmark build of the port
+ * (compiled with -DQS_SECY_PORT_PASSTHROUGH); the library and the daemon
+ * have no clear transmit path. Call before secy_port_start(). */
+void secy_port_set_passthrough(struct secy_port *p);
+#endif
+
 #endif /* QS_SECY_PORT_H */

@@ -19,11 +19,8 @@
 #define TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL"
 #define TLS_VERIFY_DEPTH 4
 
-static void seterr(struct tls_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(struct tls_err *err, int code, const char *fmt, ...)
+void
+tls_seterr(struct tls_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -54,12 +51,12 @@ open_pem(const char *path, const char *what, struct tls_err *err)
 	FILE *fp;
 
 	if (path == NULL || path[0] == '\0') {
-		seterr(err, QS_ERR_INVAL, "no %s file given", what);
+		tls_seterr(err, QS_ERR_INVAL, "no %s file given", what);
 		return NULL;
 	}
 	fp = fopen(path, "r");
 	if (fp == NULL)
-		seterr(err, QS_ERR_IO, "cannot load %s %s: %s", what, path,
+		tls_seterr(err, QS_ERR_IO, "cannot load %s %s: %s", what, path,
 		    errno_words(errno));
 	return fp;
 }
@@ -85,7 +82,7 @@ tls_load_cert(const char *path, X509 **out, struct tls_err *err)
 	fclose(fp);
 	ERR_clear_error();
 	if (*out == NULL) {
-		seterr(err, QS_ERR_INVAL,
+		tls_seterr(err, QS_ERR_INVAL,
 		    "cannot load certificate %s: it holds no PEM certificate",
 		    path);
 		return QS_ERR_INVAL;
@@ -105,7 +102,7 @@ tls_load_key(const char *path, EVP_PKEY **out, struct tls_err *err)
 	fclose(fp);
 	ERR_clear_error();
 	if (*out == NULL && asked) {
-		seterr(err, QS_ERR_INVAL,
+		tls_seterr(err, QS_ERR_INVAL,
 		    "cannot load private key %s: it is encrypted with a "
 		    "passphrase; qmacsec needs an unencrypted key file (mode "
 		    "0600)",
@@ -113,7 +110,7 @@ tls_load_key(const char *path, EVP_PKEY **out, struct tls_err *err)
 		return QS_ERR_INVAL;
 	}
 	if (*out == NULL) {
-		seterr(err, QS_ERR_INVAL,
+		tls_seterr(err, QS_ERR_INVAL,
 		    "cannot load private key %s: it holds no PEM private key",
 		    path);
 		return QS_ERR_INVAL;
@@ -134,7 +131,7 @@ tls_load_ca_store(const char *path, X509_STORE **out, struct tls_err *err)
 	st = X509_STORE_new();
 	if (st == NULL) {
 		fclose(fp);
-		seterr(err, QS_ERR_NOMEM, "out of memory");
+		tls_seterr(err, QS_ERR_NOMEM, "out of memory");
 		return QS_ERR_NOMEM;
 	}
 	while ((x = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL) {
@@ -146,7 +143,7 @@ tls_load_ca_store(const char *path, X509_STORE **out, struct tls_err *err)
 	ERR_clear_error();
 	if (n == 0) {
 		X509_STORE_free(st);
-		seterr(err, QS_ERR_INVAL,
+		tls_seterr(err, QS_ERR_INVAL,
 		    "cannot load CA certificate %s: it holds no PEM "
 		    "certificate",
 		    path);
@@ -286,8 +283,8 @@ use_cert_and_key(
 	X509_free(x);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		ERR_clear_error();
-		seterr(err, QS_ERR_INVAL, "cannot use certificate %s: %s", cert,
-		    "OpenSSL rejected it (weak key or malformed chain?)");
+		tls_seterr(err, QS_ERR_INVAL, "cannot use certificate %s: %s",
+		    cert, "OpenSSL rejected it (weak key or malformed chain?)");
 		return QS_ERR_INVAL;
 	}
 	if ((rv = tls_load_key(key, &pk, err)) != 0)
@@ -297,7 +294,7 @@ use_cert_and_key(
 	EVP_PKEY_free(pk);
 	ERR_clear_error();
 	if (!rv) {
-		seterr(err, QS_ERR_INVAL,
+		tls_seterr(err, QS_ERR_INVAL,
 		    "the private key %s does not belong to certificate %s", key,
 		    cert);
 		return QS_ERR_INVAL;
@@ -337,7 +334,7 @@ ctx_new(bool server, const char *cert, const char *key, const char *ca,
 	if (err != NULL)
 		memset(err, 0, sizeof(*err));
 	if (ctx == NULL) {
-		seterr(err, QS_ERR_NOMEM, "cannot create a TLS context");
+		tls_seterr(err, QS_ERR_NOMEM, "cannot create a TLS context");
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -367,7 +364,7 @@ ctx_new(bool server, const char *cert, const char *key, const char *ca,
 	return ctx;
 fail_ssl:
 	ERR_clear_error();
-	seterr(err, QS_ERR_CRYPTO, "OpenSSL refused the TLS settings");
+	tls_seterr(err, QS_ERR_CRYPTO, "OpenSSL refused the TLS settings");
 fail:
 	SSL_CTX_free(ctx);
 	return NULL;
@@ -396,13 +393,14 @@ tls_ssl_set_peer(
 	int ok = 1;
 
 	if (d == NULL) {
-		seterr(err, QS_ERR_NOMEM, "out of memory");
+		tls_seterr(err, QS_ERR_NOMEM, "out of memory");
 		return QS_ERR_NOMEM;
 	}
 	if ((host != NULL &&
 		(host[0] == '\0' || strlen(host) >= sizeof(d->host))) ||
 	    (expect_cn != NULL && strlen(expect_cn) >= sizeof(d->expect_cn))) {
-		seterr(err, QS_ERR_INVAL, "empty or overlong host name or ID");
+		tls_seterr(
+		    err, QS_ERR_INVAL, "empty or overlong host name or ID");
 		return QS_ERR_INVAL;
 	}
 	/* The CN is the KME_ID, not a host name: never match hosts on it. */
@@ -417,7 +415,8 @@ tls_ssl_set_peer(
 	}
 	if (!ok) {
 		ERR_clear_error();
-		seterr(err, QS_ERR_INVAL, "cannot verify host name '%s'", host);
+		tls_seterr(
+		    err, QS_ERR_INVAL, "cannot verify host name '%s'", host);
 		return QS_ERR_INVAL;
 	}
 	snprintf(d->host, sizeof(d->host), "%s", host != NULL ? host : "");

@@ -191,21 +191,46 @@ check_usage(struct tls_check_report *r, X509 *x)
 		    "certificate; an SAE should use a leaf certificate");
 }
 
+/* chain_rest reads the certificates after the first one of |path| (the
+ * intermediates a TLS peer would send along). */
+static STACK_OF(X509) * chain_rest(const char *path)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	FILE *fp = fopen(path, "r");
+	X509 *x;
+
+	if (fp == NULL || sk == NULL) {
+		if (fp != NULL)
+			fclose(fp);
+		return sk;
+	}
+	x = PEM_read_X509(fp, NULL, NULL, NULL);
+	X509_free(x);
+	while (x != NULL && (x = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(sk, x))
+			X509_free(x);
+	fclose(fp);
+	ERR_clear_error();
+	return sk;
+}
+
 static void
 check_chain(const struct tls_check_opts *o, struct tls_check_report *r, X509 *x,
     X509_STORE *st)
 {
 	X509_STORE_CTX *xs = X509_STORE_CTX_new();
+	STACK_OF(X509) *rest = chain_rest(o->cert);
 	char iss[TLS_CN_MAX];
 	long e;
 
 	issuer_cn(x, iss, sizeof(iss));
 	/* Dates and key usage were checked above: only the chain here. */
-	if (xs == NULL || X509_STORE_CTX_init(xs, st, x, NULL) != 1) {
+	if (xs == NULL || X509_STORE_CTX_init(xs, st, x, rest) != 1) {
 		tls_check_add(r, TLS_CHECK_FAIL,
 		    "cannot verify the chain (out "
 		    "of memory)");
 		X509_STORE_CTX_free(xs);
+		sk_X509_pop_free(rest, X509_free);
 		return;
 	}
 	X509_STORE_CTX_set_flags(xs, X509_V_FLAG_NO_CHECK_TIME);
@@ -224,6 +249,7 @@ check_chain(const struct tls_check_opts *o, struct tls_check_report *r, X509 *x,
 	}
 	ERR_clear_error();
 	X509_STORE_CTX_free(xs);
+	sk_X509_pop_free(rest, X509_free);
 }
 
 static void

@@ -127,15 +127,24 @@ void
 tls_msg_cb(int write_p, int version, int content_type, const void *buf,
     size_t len, SSL *ssl, void *arg)
 {
+	const unsigned char *m = buf;
 	struct tls_diag *d;
+	size_t at = 4;
 
 	(void)version;
-	(void)content_type;
-	(void)buf;
-	(void)len;
 	(void)arg;
-	if (!write_p && (d = tls_diag_get(ssl, true)) != NULL)
-		d->responded = true;
+	if (write_p || (d = tls_diag_get(ssl, true)) == NULL)
+		return;
+	d->responded = true;
+	if (content_type != SSL3_RT_HANDSHAKE || len < 4 ||
+	    m[0] != SSL3_MT_CERTIFICATE)
+		return;
+	/* Certificate (RFC 8446 §4.4.2, RFC 5246 §7.4.2): TLS 1.3 puts a
+	 * request context before the 24-bit length of the list. */
+	if (SSL_version(ssl) == TLS1_3_VERSION)
+		at += 1 + (size_t)m[4];
+	if (len >= at + 3 && (m[at] | m[at + 1] | m[at + 2]) == 0)
+		d->empty_cert = true;
 }
 
 const char *
@@ -288,8 +297,7 @@ other_text(const SSL *ssl, const struct tls_diag *d, const char *peer,
 	}
 	if (d != NULL && d->is_server &&
 	    SSL_get0_peer_certificate(ssl) == NULL &&
-	    (d->alert_sent == SSL_AD_CERTIFICATE_REQUIRED ||
-		ERR_GET_REASON(e) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)) {
+	    (d->empty_cert || d->alert_sent == SSL_AD_CERTIFICATE_REQUIRED)) {
 		snprintf(buf, len, "%s sent no client certificate", peer);
 		return TLS_FAIL_NO_CERT;
 	}

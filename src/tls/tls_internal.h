@@ -22,6 +22,9 @@ struct tls_diag {
 	/* responded is set when the first TLS record from the peer
 	 * arrives. */
 	bool responded;
+	/* empty_cert is set when the peer sent a Certificate message with
+	 * no certificate in it. */
+	bool empty_cert;
 	/* done is set when the handshake completed. */
 	bool done;
 	/* have_verify_err is set at the first verification error. */
@@ -66,5 +69,10 @@ void tls_info_cb(const SSL *ssl, int where, int ret);
 /* tls_msg_cb records that the peer sent something. */
 void tls_msg_cb(int write_p, int version, int content_type, const void *buf,
     size_t len, SSL *ssl, void *arg);
+
+/* tls_seterr records |code| and a formatted message in |err| (NULL is
+ * fine). Shared by every file of the module. */
+void tls_seterr(struct tls_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* QS_TLS_INTERNAL_H */

@@ -17,25 +17,10 @@
 #include <openssl/x509v3.h>
 
 #include "qs_err.h"
+#include "tls_internal.h"
 
 #define DAY_S 86400
 #define MAX_DAYS 36500
-
-static void seterr(struct tls_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(struct tls_err *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	err->code = code;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
 
 bool
 tls_pki_id_ok(const char *id)
@@ -149,19 +134,19 @@ static int
 spec_check(const struct tls_pki_spec *s, struct tls_err *err)
 {
 	if (s->cn == NULL || s->cn[0] == '\0' || strlen(s->cn) > 64) {
-		seterr(err, QS_ERR_INVAL,
+		tls_seterr(err, QS_ERR_INVAL,
 		    "a certificate name (CN) must have "
 		    "1 to 64 characters");
 		return QS_ERR_INVAL;
 	}
 	if (s->n_hosts > TLS_PKI_MAX_HOSTS) {
-		seterr(err, QS_ERR_INVAL, "'%s': more than %d host names",
+		tls_seterr(err, QS_ERR_INVAL, "'%s': more than %d host names",
 		    s->cn, TLS_PKI_MAX_HOSTS);
 		return QS_ERR_INVAL;
 	}
 	for (size_t i = 0; i < s->n_hosts; i++) {
 		if (!tls_pki_host_ok(s->hosts[i])) {
-			seterr(err, QS_ERR_INVAL,
+			tls_seterr(err, QS_ERR_INVAL,
 			    "'%s': '%s' is neither a "
 			    "host name nor an IP address",
 			    s->cn, s->hosts[i]);
@@ -169,7 +154,7 @@ spec_check(const struct tls_pki_spec *s, struct tls_err *err)
 		}
 	}
 	if (s->not_after <= s->not_before) {
-		seterr(err, QS_ERR_INVAL,
+		tls_seterr(err, QS_ERR_INVAL,
 		    "'%s': the validity ends before it "
 		    "starts",
 		    s->cn);
@@ -211,7 +196,7 @@ tls_pki_issue(const struct tls_pki_spec *spec, X509 *issuer,
 		ERR_clear_error();
 		EVP_PKEY_free(k);
 		X509_free(x);
-		seterr(err, QS_ERR_CRYPTO,
+		tls_seterr(err, QS_ERR_CRYPTO,
 		    "cannot create the certificate of "
 		    "'%s' (OpenSSL failed)",
 		    spec->cn);
@@ -231,13 +216,13 @@ create_excl(const char *path, mode_t mode, struct tls_err *err)
 	FILE *fp;
 
 	if (fd < 0) {
-		seterr(err, errno == EEXIST ? QS_ERR_EXISTS : QS_ERR_IO,
+		tls_seterr(err, errno == EEXIST ? QS_ERR_EXISTS : QS_ERR_IO,
 		    "cannot create %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	fp = fdopen(fd, "w");
 	if (fp == NULL) {
-		seterr(err, QS_ERR_IO, "cannot create %s: %s", path,
+		tls_seterr(err, QS_ERR_IO, "cannot create %s: %s", path,
 		    strerror(errno));
 		close(fd);
 		unlink(path);
@@ -256,7 +241,7 @@ finish_write(FILE *fp, bool ok, const char *path, struct tls_err *err)
 	if (ok)
 		return 0;
 	unlink(path);
-	seterr(err, QS_ERR_IO, "cannot write %s", path);
+	tls_seterr(err, QS_ERR_IO, "cannot write %s", path);
 	return QS_ERR_IO;
 }
 

@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "qs_err.h"
+#include "tls_internal.h"
 
 #define PATH_MAX_LEN 4096
 #define REL_MAX 256
@@ -38,22 +39,6 @@ struct outset {
 	json_t *manifest;
 };
 
-static void seterr(struct tls_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(struct tls_err *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	err->code = code;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
-
 /* pjoin writes "a/b" to |out|; a path that does not fit becomes "" so
  * that the open() or mkdir() that follows fails. */
 static void
@@ -68,7 +53,7 @@ pjoin(char *out, size_t len, const char *a, const char *b)
 static int
 inval(struct tls_err *err, const char *what, const char *id)
 {
-	seterr(err, QS_ERR_INVAL, "%s '%s'", what, id != NULL ? id : "");
+	tls_seterr(err, QS_ERR_INVAL, "%s '%s'", what, id != NULL ? id : "");
 	return QS_ERR_INVAL;
 }
 
@@ -117,7 +102,7 @@ check_sae(const struct tls_pki_plan *p, size_t i, struct tls_err *err)
 	if (id_taken(p, p->n_kmes, i, s->id))
 		return inval(err, "the ID is given twice:", s->id);
 	if (s->kme_id == NULL || !id_taken(p, p->n_kmes, 0, s->kme_id)) {
-		seterr(err, QS_ERR_INVAL,
+		tls_seterr(err, QS_ERR_INVAL,
 		    "SAE '%s' names KME '%s', which is "
 		    "not among the --kme options",
 		    s->id, s->kme_id != NULL ? s->kme_id : "");
@@ -138,7 +123,7 @@ tls_pki_plan_check(const struct tls_pki_plan *p, struct tls_err *err)
 	if (p->n_kmes == 0)
 		return inval(err, "a PKI needs at least one KME (--kme)", "");
 	if (leaf > 36500 || ca > 36500 || leaf > ca) {
-		seterr(err, QS_ERR_INVAL,
+		tls_seterr(err, QS_ERR_INVAL,
 		    "validity: certificates (%u days) "
 		    "must not outlive the CA (%u days), at most 36500 days",
 		    leaf, ca);
@@ -178,8 +163,8 @@ mkdir_rel(struct outset *o, const char *rel, struct tls_err *err)
 
 	pjoin(path, sizeof(path), o->tmp, rel);
 	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-		seterr(err, QS_ERR_IO, "cannot create directory %s: %s", path,
-		    strerror(errno));
+		tls_seterr(err, QS_ERR_IO, "cannot create directory %s: %s",
+		    path, strerror(errno));
 		return QS_ERR_IO;
 	}
 	return push_str(&o->dirs, &o->n_dirs, rel);
@@ -353,7 +338,7 @@ write_manifest(
 	pjoin(path, sizeof(path), o->tmp, "pki.json");
 	if (json_dump_file(
 		o->manifest, path, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
-		seterr(err, QS_ERR_IO, "cannot write %s", path);
+		tls_seterr(err, QS_ERR_IO, "cannot write %s", path);
 		return QS_ERR_IO;
 	}
 	return push_str(&o->files, &o->n_files, "pki.json");
@@ -378,7 +363,7 @@ generate(struct outset *o, const struct tls_pki_plan *p, struct tls_err *err)
 		rv = write_manifest(o, p, err);
 out:
 	if (rv == QS_ERR_NOMEM)
-		seterr(err, rv, "out of memory");
+		tls_seterr(err, rv, "out of memory");
 	X509_free(ca);
 	EVP_PKEY_free(ca_key);
 	return rv;
@@ -443,7 +428,7 @@ install_files(struct outset *o, const char *dir, struct tls_err *err)
 	}
 	return 0;
 fail:
-	seterr(err, QS_ERR_IO, "cannot move the new files into %s: %s", to,
+	tls_seterr(err, QS_ERR_IO, "cannot move the new files into %s: %s", to,
 	    strerror(errno));
 	return QS_ERR_IO;
 }
@@ -454,11 +439,11 @@ make_tmp(struct outset *o, const char *dir, struct tls_err *err)
 	int n = snprintf(o->tmp, sizeof(o->tmp), "%s.tmp-XXXXXX", dir);
 
 	if (n < 0 || (size_t)n >= sizeof(o->tmp) - 256) {
-		seterr(err, QS_ERR_INVAL, "the path %s is too long", dir);
+		tls_seterr(err, QS_ERR_INVAL, "the path %s is too long", dir);
 		return QS_ERR_INVAL;
 	}
 	if (mkdtemp(o->tmp) == NULL) {
-		seterr(err, QS_ERR_IO,
+		tls_seterr(err, QS_ERR_IO,
 		    "cannot create a directory next to %s: "
 		    "%s",
 		    dir, strerror(errno));
@@ -494,7 +479,7 @@ tls_pki_init(const struct tls_pki_plan *p, struct tls_err *err)
 		return rv;
 	state = dir_state(p->dir);
 	if (state < 0 || (state == 2 && !p->force)) {
-		seterr(err, state < 0 ? QS_ERR_IO : QS_ERR_EXISTS, "%s %s",
+		tls_seterr(err, state < 0 ? QS_ERR_IO : QS_ERR_EXISTS, "%s %s",
 		    p->dir,
 		    state < 0 ? "is not a usable directory"
 			      : "already exists and is not empty; "
@@ -508,8 +493,8 @@ tls_pki_init(const struct tls_pki_plan *p, struct tls_err *err)
 		if (state == 2)
 			rv = install_files(&o, p->dir, err);
 		else if (rename(o.tmp, p->dir) != 0) {
-			seterr(err, QS_ERR_IO, "cannot create %s: %s", p->dir,
-			    strerror(errno));
+			tls_seterr(err, QS_ERR_IO, "cannot create %s: %s",
+			    p->dir, strerror(errno));
 			rv = QS_ERR_IO;
 		} else {
 			o.tmp[0] = '\0'; /* moved into place as a whole */

@@ -284,13 +284,12 @@ class Clients(unittest.TestCase):
     def test_qmacsec_etsi_cli(self):
         run = [labkit.QMACSEC, "etsi", "--lab", LAB.dir]
         r = subprocess.run(run + ["--sae", "SAE_A1", "--json", "get-key",
-                                  "--slave", "SAE_B1", "--number", "2"],
+                                  "SAE_B1", "--number", "2"],
                            capture_output=True, text=True, timeout=20)
         self.assertEqual(r.returncode, 0, r.stderr)
         ids = [k["key_ID"] for k in json.loads(r.stdout)["keys"]]
         r = subprocess.run(run + ["--sae", "SAE_B1", "--json",
-                                  "get-key-with-ids", "--master", "SAE_A1"]
-                           + ids, capture_output=True, text=True, timeout=20)
+                                  "get-key-with-ids", "SAE_A1"] + ids, capture_output=True, text=True, timeout=20)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual([k["key_ID"] for k in json.loads(r.stdout)["keys"]],
                          ids)

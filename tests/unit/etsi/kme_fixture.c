@@ -109,8 +109,12 @@ reply_keys(
 		memcpy(c.keys[i].key_ID, ids[i], 16);
 		kme_fixture_key(ids[i], buf, bytes);
 		qs_secret_set(&c.keys[i].key, buf, bytes);
+		c.keys[i].key_extension =
+		    json_pack("{s:I}", "qmacsec_available_until",
+			(json_int_t)1700000000 + (json_int_t)i);
 	}
-	c.key_container_extension = json_pack("{s:i}", "qs_test_ext", 7);
+	c.key_container_extension =
+	    json_pack("{s:i}", "qmacsec_key_availability_s", 60);
 	if (etsi_key_container_encode(&c, &text, &len) != 0)
 		abort();
 	qs_memzero(buf, sizeof(buf));

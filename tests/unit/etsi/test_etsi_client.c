@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "etsi_client.h"
+#include "etsi_evmem.h"
 #include "kme_fixture.h"
 #include "qs_codec.h"
 #include "qs_err.h"
@@ -162,7 +163,14 @@ test_get_key_post_and_get(void **state)
 	assert_contains(t.kme.last_body, "\"SAE_C\"");
 	assert_int_equal(t.keys[0].n_keys, 2);
 	assert_int_equal(t.keys[0].keys[1].key.len, 64);
-	assert_non_null(t.keys[0].key_container_extension);
+	{
+		int64_t v;
+
+		assert_true(etsi_keys_availability_s(&t.keys[0], &v));
+		assert_int_equal(v, 60);
+		assert_true(etsi_key_available_until(&t.keys[0].keys[1], &v));
+		assert_int_equal(v, 1700000001);
+	}
 	/* The GET form puts number and size in the URI. */
 	assert_int_equal(etsi_client_get_key(t.cli, "SAE_B", 3, 256, NULL, 0,
 			     ETSI_FORM_GET, on_result, &t),
@@ -336,13 +344,13 @@ test_timeout_then_recover(void **state)
 
 	(void)state;
 	start(&t, "kme");
-	connect_as(&t, "sae", "127.0.0.1", "KME_A", 150);
+	connect_as(&t, "sae", "127.0.0.1", "KME_A", 1000);
 	t.kme.mode = KME_FX_HANG;
 	etsi_client_status(t.cli, "SAE_B", on_result, &t);
 	etsi_client_status(t.cli, "SAE_B", on_result, &t);
 	wait_for(&t, 2);
 	assert_int_equal(t.res[0].outcome, ETSI_E_TIMEOUT);
-	assert_contains(t.res[0].reason, "within 150 ms");
+	assert_contains(t.res[0].reason, "within 1000 ms");
 	assert_contains(t.res[0].reason, "waiting for the answer");
 	assert_int_equal(t.res[1].outcome, ETSI_E_TIMEOUT);
 	/* The next call opens a new connection and succeeds. */
@@ -388,13 +396,13 @@ test_idle_close_and_order(void **state)
 
 	(void)state;
 	start(&t, "kme");
-	kme_fixture_set_idle_timeout(&t.kme, 100);
+	kme_fixture_set_idle_timeout(&t.kme, 400);
 	connect_as(&t, "sae", "127.0.0.1", "KME_A", 0);
 	etsi_client_status(t.cli, "SAE_B", on_result, &t);
 	wait_for(&t, 1);
-	/* Let the server close the idle connection. */
-	for (int i = 0; i < 30 && t.kme.connections < 2; i++) {
-		struct timeval tv = { 0, 10000 };
+	/* Let the server close the idle connection (after 400 ms). */
+	{
+		struct timeval tv = { 0, 800000 };
 
 		event_base_loopexit(t.base, &tv);
 		event_base_dispatch(t.base);
@@ -466,6 +474,7 @@ setup(void **state)
 	(void)state;
 	qs_log_set_level(LOG_WARNING);
 	etsi_msg_init();
+	etsi_evmem_init();
 	return tls_fixture_make(&fx);
 }
 

@@ -70,8 +70,8 @@ run_suite() { # suite key
 		02:00:00:00:00:0a --sa-on-signal >"$tmp/p2-$suite.log" 2>&1 &
 	local p2=$!
 	pids+=("$p2")
-	until grep -q ready "$tmp/p1-$suite.log" && grep -q ready "$tmp/p2-$suite.log" &&
-		grep -q listening "$tmp/tcpdump-$suite.log"; do
+	until grep -qs ready "$tmp/p1-$suite.log" && grep -qs ready "$tmp/p2-$suite.log" &&
+		grep -qs listening "$tmp/tcpdump-$suite.log"; do
 		((n++ < 100)) || fail "$suite: ports or tcpdump did not start"
 		sleep 0.1
 	done

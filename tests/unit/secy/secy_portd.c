@@ -10,7 +10,8 @@
  * With --sa-on-signal the SAs are installed only on SIGUSR1 (until then
  * the port must fail closed); installing them also sends one EAPOL-Start
  * frame through the uncontrolled port. SIGTERM/SIGINT print one "stats"
- * line and exit 0.
+ * line and exit 0. In the benchmark build (bench/secy, compiled with
+ * -DQS_SECY_PORT_PASSTHROUGH) --null forwards frames without the SecY.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -196,8 +197,15 @@ main(int argc, char **argv)
 	pc.wire_ifname = argv[1];
 	pc.tap_name = argv[2];
 	pc.ring_blocks = 8;
-	if ((rv = secy_port_open(&d.port, d.secy, &pc)) != 0 ||
-	    (rv = secy_port_start(d.port)) != 0) {
+	if ((rv = secy_port_open(&d.port, d.secy, &pc)) != 0) {
+		fprintf(stderr, "secy_portd: %s\n", qs_strerror(rv));
+		return 1;
+	}
+#ifdef QS_SECY_PORT_PASSTHROUGH
+	if (argc >= 7 && strcmp(argv[6], "--null") == 0)
+		secy_port_set_passthrough(d.port);
+#endif
+	if ((rv = secy_port_start(d.port)) != 0) {
 		fprintf(stderr, "secy_portd: %s\n", qs_strerror(rv));
 		return 1;
 	}

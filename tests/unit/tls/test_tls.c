@@ -327,6 +327,45 @@ test_server_wrong_ca_and_expired(void **state)
 	hs_free(&h);
 }
 
+/* TLS 1.2 rejects during the handshake itself: the same words. */
+static void
+test_tls12_failures(void **state)
+{
+	static const struct {
+		const char *kme, *sae;
+		enum tls_fail s_fail, c_fail;
+		const char *c_words;
+	} cases[] = {
+		{ "kme", "sae_other_ca", TLS_FAIL_UNKNOWN_CA, TLS_FAIL_REJECTED,
+		    "does not trust the CA" },
+		{ "kme", "sae_expired", TLS_FAIL_EXPIRED, TLS_FAIL_REJECTED,
+		    "our certificate has expired" },
+		{ "kme", NULL, TLS_FAIL_NO_CERT, TLS_FAIL_REJECTED,
+		    "client certificate" },
+		{ "kme_b", "sae", TLS_FAIL_HANDSHAKE, TLS_FAIL_PEER_ID,
+		    "'KME_B', but 'KME_A' was expected" },
+	};
+	struct hs h;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&h, 0, sizeof(h));
+		h.sctx = server_ctx(cases[i].kme);
+		h.cctx = client_ctx(cases[i].sae);
+		SSL_CTX_set_max_proto_version(h.cctx, TLS1_2_VERSION);
+		run(&h, "127.0.0.1", "KME_A");
+		assert_false(h.c_ok);
+		assert_false(h.s_ok);
+		if (cases[i].s_fail != TLS_FAIL_HANDSHAKE)
+			assert_int_equal(h.s_fail, cases[i].s_fail);
+		if (h.c_fail != cases[i].c_fail)
+			fail_msg(
+			    "case %zu: class %d: %s", i, h.c_fail, h.c_why);
+		assert_contains(h.c_why, cases[i].c_words);
+		hs_free(&h);
+	}
+}
+
 static void
 test_load_errors(void **state)
 {
@@ -400,6 +439,7 @@ main(void)
 		cmocka_unit_test(test_server_hostname_mismatch),
 		cmocka_unit_test(test_server_wrong_id),
 		cmocka_unit_test(test_server_wrong_ca_and_expired),
+		cmocka_unit_test(test_tls12_failures),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_words_and_helpers),
 	};

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# iperf.sh BENCH_PORTD [SECONDS] — end-to-end TCP throughput (iperf3)
+# through two userspace MACsec ports on a veth pair, each in its own
+# network namespace (root only):
+#
+#   ns1: iperf3 -c -> TAP -> port -> va ==veth== vb -> port -> TAP -> iperf3 -s :ns2
+#
+# Rows: the bare veth (no ports, kernel only), the same two ports without
+# crypto (--null passthrough: TAP + AF_PACKET cost alone), and the ports
+# with each cipher suite. BENCH_PORTD is build-rel/bench/secy/bench_portd.
+# Prints a Markdown table. Everything it creates is removed on exit.
+set -u
+portd=${1:?usage: iperf.sh BENCH_PORTD [SECONDS]}
+secs=${2:-5}
+
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root"; exit 77; }
+for t in ip iperf3 python3; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
+done
+
+ns1=qsiperf1-$$ ns2=qsiperf2-$$
+tmp=$(mktemp -d /tmp/qs_secy_iperf.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	ip netns del "$ns1" 2>/dev/null
+	ip netns del "$ns2" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ip netns add "$ns1" && ip netns add "$ns2" || exit 1
+ip link add va netns "$ns1" address 02:00:00:00:00:0a type veth \
+	peer name vb netns "$ns2" address 02:00:00:00:00:0b || exit 1
+for ns in "$ns1" "$ns2"; do
+	ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$ns" link set lo up
+done
+ip -n "$ns1" link set va up
+ip -n "$ns2" link set vb up
+
+key=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+
+# measure IFACE1 IFACE2 -> "Gbit/s retransmits"
+measure() {
+	ip -n "$ns1" addr add 10.78.0.1/24 dev "$1"
+	ip -n "$ns2" addr add 10.78.0.2/24 dev "$2"
+	ip netns exec "$ns2" iperf3 -s -1 -B 10.78.0.2 >/dev/null 2>&1 &
+	local s=$!
+	sleep 0.5
+	ip netns exec "$ns1" ping -c 1 -W 2 -q 10.78.0.2 >/dev/null
+	ip netns exec "$ns1" iperf3 -c 10.78.0.2 -t "$secs" -J >"$tmp/out.json" 2>/dev/null
+	wait "$s" 2>/dev/null
+	python3 - "$tmp/out.json" <<'PY'
+import json, sys
+try:
+    e = json.load(open(sys.argv[1]))["end"]
+    print("%.2f %d" % (e["sum_received"]["bits_per_second"] / 1e9,
+                       e["sum_sent"].get("retransmits", 0)))
+except Exception:
+    print("failed -")
+PY
+	ip -n "$ns1" addr flush dev "$1"
+	ip -n "$ns2" addr flush dev "$2"
+}
+
+# with_ports MODE(128|256|xpn128|xpn256|null)
+with_ports() {
+	local suite=$1 extra=() n=0 out
+	[[ $suite == null ]] && { suite=256; extra=(--null); }
+	ip netns exec "$ns1" "$portd" va qtap "$suite" "${key:0:$([[ $suite == *128 ]] && echo 32 || echo 64)}" \
+		02:00:00:00:00:0b "${extra[@]}" >"$tmp/p1.log" 2>&1 &
+	local p1=$!
+	ip netns exec "$ns2" "$portd" vb qtap "$suite" "${key:0:$([[ $suite == *128 ]] && echo 32 || echo 64)}" \
+		02:00:00:00:00:0a "${extra[@]}" >"$tmp/p2.log" 2>&1 &
+	local p2=$!
+	pids=("$p1" "$p2")
+	until grep -qs ready "$tmp/p1.log" && grep -qs ready "$tmp/p2.log"; do
+		((n++ < 100)) || { echo "ports did not start"; cat "$tmp"/p*.log; exit 1; }
+		sleep 0.1
+	done
+	out=$(measure qtap qtap)
+	kill -TERM "$p1" "$p2"
+	wait "$p1" "$p2"
+	pids=()
+	echo "$out $(grep -o 'tx_refused=[0-9]*' "$tmp/p1.log")"
+}
+
+echo "| path | TCP Gbit/s | retransmits |"
+echo "|---|---:|---:|"
+read -r g r < <(measure va vb)
+echo "| bare veth, kernel only (MTU 1500) | $g | $r |"
+# From here on the veths are only the ports' wire: keep the kernel from
+# taking clear frames on them for the TAPs' addresses (weak host model),
+# which would double every segment in the passthrough run.
+for ns in "$ns1" "$ns2"; do
+	ip netns exec "$ns" sysctl -q -w net.ipv4.conf.all.rp_filter=1 \
+		net.ipv4.conf.va.rp_filter=1 net.ipv4.conf.vb.rp_filter=1 \
+		net.ipv4.conf.va.arp_ignore=8 net.ipv4.conf.vb.arp_ignore=8 2>/dev/null
+done
+for mode in null 128 256 xpn128 xpn256; do
+	read -r g r _ < <(with_ports "$mode")
+	case $mode in
+	null) name="two ports, no crypto (passthrough)" ;;
+	128) name="two ports, GCM-AES-128" ;;
+	256) name="two ports, GCM-AES-256" ;;
+	xpn128) name="two ports, GCM-AES-XPN-128" ;;
+	xpn256) name="two ports, GCM-AES-XPN-256" ;;
+	esac
+	echo "| $name (TAP MTU 1468) | $g | $r |"
+done
