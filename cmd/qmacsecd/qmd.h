@@ -27,6 +27,7 @@
 struct event;
 struct event_base;
 struct evconnlistener;
+struct qmd_conn;
 
 struct qmd {
 	/* conf is the validated configuration (holds the SAK until the key
@@ -48,6 +49,8 @@ struct qmd {
 	/* The libevent side (qmd_event.c). */
 	struct event_base *base;
 	struct evconnlistener *ctl_lis;
+	/* conns lists the open control connections. */
+	struct qmd_conn *conns;
 	struct event *frame_ev, *pn_ev, *timer_ev, *sig_ev[2];
 	/* ctl_requests / ctl_errors count control requests. */
 	uint64_t ctl_requests, ctl_errors;

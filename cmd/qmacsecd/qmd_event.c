@@ -107,13 +107,45 @@ ctl_reply(struct evbuffer *out, char *reply)
 	free(reply);
 }
 
+/* One control connection. */
+struct qmd_conn {
+	struct qmd *d;
+	struct bufferevent *bev;
+	/* skipping is set after an over-long line was refused: the rest of
+	 * it, up to the next newline, is dropped without another reply. */
+	bool skipping;
+	struct qmd_conn *prev, *next;
+};
+
+static void
+conn_free(struct qmd_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->d->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* too_long refuses an over-long request line once. */
+static void
+too_long(struct qmd_conn *c, struct evbuffer *out)
+{
+	c->d->ctl_requests++;
+	c->d->ctl_errors++;
+	ctl_reply(out, qmd_ctl_reply_error(NULL, "request line too long"));
+}
+
 /* ctl_read answers every complete line. Lines are copied out with
  * evbuffer_remove (evbuffer_readln would hand us memory from libevent's
  * allocator, which is the zeroing one). */
 static void
 ctl_read(struct bufferevent *bev, void *arg)
 {
-	struct qmd *d = arg;
+	struct qmd_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer *out = bufferevent_get_output(bev);
 	char line[QMD_CTL_LINE_MAX + 1];
@@ -125,32 +157,32 @@ ctl_read(struct bufferevent *bev, void *arg)
 		if (eol.pos < 0)
 			break;
 		n = (size_t)eol.pos;
-		if (n > QMD_CTL_LINE_MAX) {
+		if (c->skipping || n > QMD_CTL_LINE_MAX) {
 			evbuffer_drain(in, n + eol_len);
-			d->ctl_errors++;
-			ctl_reply(out,
-			    qmd_ctl_reply_error(NULL, "request line too long"));
+			if (!c->skipping)
+				too_long(c, out);
+			c->skipping = false;
 			continue;
 		}
 		evbuffer_remove(in, line, n);
 		evbuffer_drain(in, eol_len);
-		ctl_reply(out, qmd_handle_line(d, line, n));
+		ctl_reply(out, qmd_handle_line(c->d, line, n));
 	}
 	if (evbuffer_get_length(in) > QMD_CTL_LINE_MAX) {
 		evbuffer_drain(in, evbuffer_get_length(in));
-		d->ctl_errors++;
-		ctl_reply(
-		    out, qmd_ctl_reply_error(NULL, "request line too long"));
+		if (!c->skipping)
+			too_long(c, out);
+		c->skipping = true;
 	}
-	rearm(d);
+	rearm(c->d);
 }
 
 static void
 ctl_event(struct bufferevent *bev, short what, void *arg)
 {
-	(void)arg;
+	(void)bev;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		bufferevent_free(bev);
+		conn_free(arg);
 }
 
 static void
@@ -158,18 +190,26 @@ ctl_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct qmd *d = arg;
-	struct bufferevent *bev;
+	struct qmd_conn *c = calloc(1, sizeof(*c));
 
 	(void)lis;
 	(void)sa;
 	(void)salen;
-	bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
+	if (c != NULL)
+		c->bev =
+		    bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c == NULL || c->bev == NULL) {
+		free(c);
 		evutil_closesocket(fd);
 		return;
 	}
-	bufferevent_setcb(bev, ctl_read, NULL, ctl_event, d);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	c->d = d;
+	c->next = d->conns;
+	if (d->conns != NULL)
+		d->conns->prev = c;
+	d->conns = c;
+	bufferevent_setcb(c->bev, ctl_read, NULL, ctl_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
 /* socket_dir creates the default socket directory (0700) if the socket
@@ -265,6 +305,8 @@ qmd_event_stop(struct qmd *d)
 			event_free(*evs[i]);
 		*evs[i] = NULL;
 	}
+	while (d->conns != NULL)
+		conn_free(d->conns);
 	if (d->ctl_lis != NULL) {
 		evconnlistener_free(d->ctl_lis);
 		d->ctl_lis = NULL;

@@ -98,6 +98,7 @@ class Lab:
 
     def __init__(self, cleanup, cipher="gcm-aes-128"):
         self.dir = tempfile.mkdtemp(prefix="qs_macsec_")
+        self.is_down = False
         cleanup.add(shutil.rmtree, self.dir, True)
         cleanup.add(self.down)
         r = run([QMACSEC, "lab", "up", "macsec-pair", self.dir,
@@ -111,8 +112,12 @@ class Lab:
         self.a, self.b = self.doc["hosts"]
 
     def down(self):
-        if os.path.exists(os.path.join(self.dir, "lab.json")):
+        if not self.is_down and os.path.exists(
+                os.path.join(self.dir, "lab.json")):
+            self.is_down = True
             run([QMACSEC, "lab", "down", self.dir], check=False)
+            for name in ("qmacsecd-a.log", "qmacsecd-b.log"):
+                check_sanitizer(os.path.join(self.dir, name))
 
     def dump_logs(self):
         for name in sorted(os.listdir(self.dir)):
@@ -125,6 +130,19 @@ class Lab:
         r = run([QMACSEC, "status", "--json", "--lab", self.dir, "--host",
                  host["name"]])
         return json.loads(r.stdout)
+
+
+def check_sanitizer(path):
+    """Fails if the daemon log |path| holds an ASan/UBSan/LSan report
+    (the ASan build runs these tests too)."""
+    if not os.path.exists(path):
+        return
+    with open(path, errors="replace") as f:
+        text = f.read()
+    for mark in ("Sanitizer", "runtime error:"):
+        if mark in text:
+            raise AssertionError("%s: %s report:\n%s" % (
+                path, mark, text[-4000:]))
 
 
 def request(path, obj, timeout=5):

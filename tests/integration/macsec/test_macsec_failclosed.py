@@ -85,6 +85,7 @@ def drop_and_restore():
         assert st["fail_closed"] is False and st["active_an"] == 0, st
         assert st["key_source"]["restores"] == 1
         assert sb["rx_scs"][0]["InPktsLate"] == 0, sb["rx_scs"]
+        lab.down()  # and check the daemons' logs for sanitizer reports
         print("ok: drop-keys: %d frames refused and counted, none on the "
               "wire; restore-keys: traffic resumes at PN %d" % (
                   refused, st["tx_sc"]["sas"][0]["next_pn"]))
@@ -119,6 +120,35 @@ def inject_clear(ns, ifname):
             "s.bind(('%s',0));s.send(bytes.fromhex('ffffffffffff027173000101"
             "0800')+b'qmacsec-clear-marker'+bytes(30))" % ifname)
     mk.nsexec(ns, [sys.executable, "-c", code])
+
+
+def control_protocol(sock):
+    """The socket is 0600; one connection carries several requests; bad
+    lines get one error each; an over-long line gets one error and the
+    connection goes on with the next line."""
+    mode = os.stat(sock).st_mode & 0o777
+    assert mode == 0o600, "control socket mode %o" % mode
+    s = mk.socket.socket(mk.socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(sock)
+    s.sendall(b"x" * 6000 + b"\n" + b"{\"cmd\":\"status\",\"id\":1}\n"
+              b"not json\n" + b"y" * 9000 + b"\n{\"cmd\":\"nope\"}\n"
+              b"{\"id\":4,\"cmd\":\"status\"}\n")
+    buf = b""
+    while buf.count(b"\n") < 6:
+        chunk = s.recv(65536)
+        assert chunk, "connection closed after %r" % buf[-200:]
+        buf += chunk
+    s.close()
+    r = [mk.json.loads(x) for x in buf.decode().splitlines()]
+    assert len(r) == 6, r
+    assert r[0] == {"ok": False, "error": "request line too long"}, r[0]
+    assert r[1]["ok"] is True and r[1]["id"] == 1, r[1]
+    assert r[2]["ok"] is False and "not JSON" in r[2]["error"], r[2]
+    assert r[3] == {"ok": False, "error": "request line too long"}, r[3]
+    assert r[4]["ok"] is False and "unknown command 'nope'" in r[4][
+        "error"], r[4]
+    assert r[5]["ok"] is True and r[5]["id"] == 4, r[5]
 
 
 def key_source_none():
@@ -166,8 +196,12 @@ def key_source_none():
                           "key source none has no keys to restore")):
             r = mk.request(sock, {"cmd": cmd})
             assert r == {"ok": False, "error": why}, r
+        control_protocol(sock)
         r = mk.run([mk.QMACSEC, "status", "--socket", sock])
         assert "FAIL CLOSED" in r.stdout, r.stdout
+        d.terminate()
+        assert d.wait(10) == 0, "qmacsecd exited %d" % d.returncode
+        mk.check_sanitizer(log.name)
         print("ok: key_source none: %d frames refused and counted, nothing "
               "on the wire (the injected clear frame was seen)" % refused)
     except BaseException:

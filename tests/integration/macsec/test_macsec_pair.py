@@ -102,6 +102,7 @@ def one_cipher(cipher):
         frames = clear.stop()
         check_clear(frames, clear.dropped, cipher)
         late = check_counters(lab, cipher)
+        lab.down()  # and check the daemons' logs for sanitizer reports
         print("ok: %s: ping phase %d MACsec frames (E=C=1); iperf3 %.0f "
               "Mbit/s (%d retransmits); 0 frames in clear; InPktsLate %d"
               % (cipher, n_ping, mbps, retr, late))
