@@ -183,9 +183,10 @@ static int
 write_conf(const struct mpair *p, int i, const char *sak, const char *salt)
 {
 	const struct host *h = &p->h[i], *peer = &p->h[1 - i];
-	char text[2048], name[16];
+	char text[PATH_MAX + 2048], name[16];
+	int n;
 
-	snprintf(text, sizeof(text),
+	n = snprintf(text, sizeof(text),
 	    "# qmacsecd of lab host %s (written by qmacsec lab up "
 	    "macsec-pair)\n"
 	    "[qmacsecd]\ninterface = %s\ntap = %s\ncontrol_socket = %s\n"
@@ -193,6 +194,11 @@ write_conf(const struct mpair *p, int i, const char *sak, const char *salt)
 	    "[port]\nring_blocks = 8\n",
 	    h->name, h->wire, h->tap, h->sock, p->cipher, sak, peer->mac,
 	    salt[0] ? "salt = " : "", salt, salt[0] ? "\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		fprintf(stderr, "lab: the configuration of %s is too long\n",
+		    h->name);
+		return -1;
+	}
 	snprintf(name, sizeof(name), "%s.conf", h->name);
 	return lab_write_file(p->dir, name, text, 0600);
 }
