@@ -299,8 +299,8 @@ mka_qkd_derive_sak(const uint8_t *qkd_key, size_t qkd_key_len,
 	struct qs_wbuf w;
 	int rc;
 
-	if ((sak_len != 16 && sak_len != 32) ||
-	    qkd_key_len < MKA_QKD_KEY_MIN || qkd_key_len > MKA_QKD_KEY_MAX)
+	if ((sak_len != 16 && sak_len != 32) || qkd_key_len < MKA_QKD_KEY_MIN ||
+	    qkd_key_len > MKA_QKD_KEY_MAX)
 		return QS_ERR_INVAL;
 	/* info = label || 0x00 || KN || KS-MI || key_ID || L (bits): every
 	 * field has a fixed length, so the encoding is unambiguous */

@@ -60,13 +60,14 @@ mka_qkd_announce_check(
 	int rc;
 
 	if (a->use != MKA_QKD_USE_CAK && a->use != MKA_QKD_USE_SAK) {
-		qs_errf(err, errlen, "QKD key use %u is neither CAK (0) nor "
-				     "SAK (1)",
+		qs_errf(err, errlen,
+		    "QKD key use %u is neither CAK (0) nor "
+		    "SAK (1)",
 		    a->use);
 		return QS_ERR_INVAL;
 	}
-	if ((rc = check_sae_id(a->sae_id,
-		 strnlen(a->sae_id, sizeof(a->sae_id)), err, errlen)) != 0)
+	if ((rc = check_sae_id(a->sae_id, strnlen(a->sae_id, sizeof(a->sae_id)),
+		 err, errlen)) != 0)
 		return rc;
 	return check_key_ids(a, err, errlen);
 }
@@ -82,8 +83,8 @@ mka_qkd_announce_eq(
 	return a->use == b->use && a->kdf == b->kdf && a->epoch == b->epoch &&
 	    strncmp(a->sae_id, b->sae_id, sizeof(a->sae_id)) == 0 &&
 	    a->n_key_ids == b->n_key_ids &&
-	    memcmp(a->key_ids, b->key_ids,
-		a->n_key_ids * MKA_QKD_KEY_ID_LEN) == 0;
+	    memcmp(a->key_ids, b->key_ids, a->n_key_ids * MKA_QKD_KEY_ID_LEN) ==
+	    0;
 }
 
 /* ---- decoder ---- */
@@ -206,8 +207,8 @@ dec_org(struct mka_qkd_tlvs *out, const uint8_t *v, size_t len, char *err,
 }
 
 int
-mka_qkd_tlv_decode(struct mka_qkd_tlvs *out, const uint8_t *body,
-    size_t len, char *err, size_t errlen)
+mka_qkd_tlv_decode(struct mka_qkd_tlvs *out, const uint8_t *body, size_t len,
+    char *err, size_t errlen)
 {
 	struct qs_rbuf r;
 	int rc = 0;
@@ -225,7 +226,8 @@ mka_qkd_tlv_decode(struct mka_qkd_tlvs *out, const uint8_t *body,
 			    "Announcement TLV runs past the parameter set");
 			rc = QS_ERR_TRUNC;
 		} else if ((h >> 9) == MKA_ANN_TLV_ORG) {
-			rc = dec_org(out, v, h & MKA_ANN_TLV_LEN_MAX, err, errlen);
+			rc = dec_org(
+			    out, v, h & MKA_ANN_TLV_LEN_MAX, err, errlen);
 		} else {
 			out->skipped++;
 		}
@@ -276,8 +278,7 @@ enc_binding(struct qs_wbuf *w, const struct mka_qkd_binding *b)
 
 int
 mka_qkd_tlv_encode(const struct mka_qkd_announce *ann,
-    const struct mka_qkd_binding *bind, uint8_t *buf, size_t cap,
-    size_t *len)
+    const struct mka_qkd_binding *bind, uint8_t *buf, size_t cap, size_t *len)
 {
 	struct qs_wbuf w;
 

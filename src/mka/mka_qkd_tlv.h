@@ -75,11 +75,10 @@
 #define MKA_QKD_BIND_LEN 28
 /* MKA_QKD_TLV_BODY_MAX is the longest Announcement body we encode: both
  * TLVs at their largest (2 + 13 + 128 + 128, 2 + 28). */
-#define MKA_QKD_TLV_BODY_MAX                                        \
-	(MKA_ANN_TLV_HDR_LEN + MKA_QKD_ANN_FIXED_LEN +              \
-	    MKA_QKD_SAE_ID_MAX +                                    \
-	    MKA_QKD_MAX_KEY_IDS * MKA_QKD_KEY_ID_LEN +              \
-	    MKA_ANN_TLV_HDR_LEN + MKA_QKD_BIND_LEN)
+#define MKA_QKD_TLV_BODY_MAX                                                 \
+	(MKA_ANN_TLV_HDR_LEN + MKA_QKD_ANN_FIXED_LEN + MKA_QKD_SAE_ID_MAX +  \
+	    MKA_QKD_MAX_KEY_IDS * MKA_QKD_KEY_ID_LEN + MKA_ANN_TLV_HDR_LEN + \
+	    MKA_QKD_BIND_LEN)
 
 /* enum mka_qkd_use: what the announced QKD keys become (the values of
  * the LLDP announcement, src/lldp/lldp_qkd.h). */
@@ -162,8 +161,7 @@ int mka_qkd_announce_check(
  * and sets |*len|. Returns 0, QS_ERR_INVAL (|ann| fails the check) or
  * QS_ERR_NOBUF. */
 int mka_qkd_tlv_encode(const struct mka_qkd_announce *ann,
-    const struct mka_qkd_binding *bind, uint8_t *buf, size_t cap,
-    size_t *len);
+    const struct mka_qkd_binding *bind, uint8_t *buf, size_t cap, size_t *len);
 
 /* mka_qkd_announce_eq tells whether two announcements say the same
  * (present, use, kdf, epoch, SAE_ID, key_IDs). */
