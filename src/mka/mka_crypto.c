@@ -258,7 +258,7 @@ mka_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
     size_t salt_len, const uint8_t *info, size_t info_len, uint8_t *out,
     size_t out_len)
 {
-	OSSL_PARAM params[5];
+	OSSL_PARAM params[5], *pp = params;
 	EVP_KDF *kdf = NULL;
 	EVP_KDF_CTX *ctx = NULL;
 	int rc = QS_ERR_CRYPTO;
@@ -267,15 +267,19 @@ mka_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
 	 * one SAK */
 	if (ikm_len == 0 || out_len == 0 || out_len > KDF_OUT_MAX)
 		return QS_ERR_INVAL;
-	params[0] = OSSL_PARAM_construct_utf8_string(
+	*pp++ = OSSL_PARAM_construct_utf8_string(
 	    OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(
+	*pp++ = OSSL_PARAM_construct_octet_string(
 	    OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
-	params[2] = OSSL_PARAM_construct_octet_string(
-	    OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
-	params[3] = OSSL_PARAM_construct_octet_string(
-	    OSSL_KDF_PARAM_INFO, (void *)info, info_len);
-	params[4] = OSSL_PARAM_construct_end();
+	/* an absent salt is HashLen zeros (RFC 5869 2.2), OpenSSL's
+	 * default; OpenSSL refuses an empty octet string instead */
+	if (salt_len > 0)
+		*pp++ = OSSL_PARAM_construct_octet_string(
+		    OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
+	if (info_len > 0)
+		*pp++ = OSSL_PARAM_construct_octet_string(
+		    OSSL_KDF_PARAM_INFO, (void *)info, info_len);
+	*pp = OSSL_PARAM_construct_end();
 	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	if (kdf == NULL || (ctx = EVP_KDF_CTX_new(kdf)) == NULL)
 		goto out;

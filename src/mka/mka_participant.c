@@ -684,7 +684,7 @@ mka_part_next_expiry(const struct mka_participant *p)
 			t = qs_tstamp_min(
 			    t, qs_tstamp_add(p->last_dist, kay->s.life_time));
 		/* Mode 2 waiting for a QKD key */
-		if (p->want_sak)
+		if (p->want_sak && p->qkd_retry_at > kay->now)
 			t = qs_tstamp_min(t, p->qkd_retry_at);
 	}
 	return t;
