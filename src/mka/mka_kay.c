@@ -217,7 +217,9 @@ select_principal(struct mka_kay *kay)
 	 * replaces the old one make-before-break */
 	kay->ks_sci = best->ks_sci;
 	kay->ks_sci_valid = true;
-	if (best->ks == MKA_KS_SELF) {
+	/* a CA that has not had its first SAK yet keeps that reason */
+	if (best->ks == MKA_KS_SELF &&
+	    !(best->want_sak && best->want_reason == MKA_REKEY_FIRST)) {
 		best->want_sak = true;
 		best->want_reason = MKA_REKEY_PRINCIPAL;
 	}

@@ -680,7 +680,11 @@ mka_part_next_expiry(const struct mka_participant *p)
 		t = qs_tstamp_min(t, p->peers[i].expire);
 	if (p->principal && p->ks == MKA_KS_SELF) {
 		t = qs_tstamp_min(t, p->next_rekey);
-		if (p->want_sak && p->last_dist != QS_TSTAMP_NONE)
+		/* the rate limit's end, while it is ahead (a SAK that is
+		 * still wanted after it waits for something else: the CP or,
+		 * in Mode 2, a QKD key; a past deadline would spin) */
+		if (p->want_sak && p->last_dist != QS_TSTAMP_NONE &&
+		    qs_tstamp_add(p->last_dist, kay->s.life_time) > kay->now)
 			t = qs_tstamp_min(
 			    t, qs_tstamp_add(p->last_dist, kay->s.life_time));
 		/* Mode 2 waiting for a QKD key */
