@@ -13,6 +13,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: qmacsec lab up kme-pair DIR [--eve] [--fast-link]\n"
+	    "       qmacsec lab up macsec-pair DIR --static-sak HEX "
+	    "[--cipher C]\n"
 	    "       qmacsec lab down DIR\n"
 	    "\n"
 	    "  up kme-pair  two KMEs (KME_A alice, KME_B bob) with their\n"
@@ -20,7 +22,7 @@ usage(FILE *fp)
 	    "SAEs\n"
 	    "               per KME; --eve puts qkd-eve on the quantum "
 	    "channel.\n"
-	    "               --fast-link: 4x the key rate and a 64 MB pool "
+	    "               --fast-link: 4x the pulse rate and a 64 MB pool "
 	    "(benchmarks).\n"
 	    "               Returns once both KMEs answer; writes "
 	    "DIR/lab.json.\n"
@@ -30,17 +32,23 @@ usage(FILE *fp)
 int
 lab_down(const char *dir)
 {
-	char pids[PATH_MAX];
-	int n;
+	char pids[PATH_MAX], nsf[PATH_MAX];
+	int n, ns;
 
 	snprintf(pids, sizeof(pids), "%s/pids", dir);
-	if (access(pids, F_OK) != 0) {
+	snprintf(nsf, sizeof(nsf), "%s/netns", dir);
+	if (access(pids, F_OK) != 0 && access(nsf, F_OK) != 0) {
 		fprintf(stderr, "lab: no running lab in %s\n", dir);
 		return -1;
 	}
 	n = lab_stop_all(dir);
-	printf("lab in %s is down (%d process%s stopped)\n", dir, n,
+	ns = lab_netns_down(dir);
+	printf("lab in %s is down (%d process%s stopped", dir, n,
 	    n == 1 ? "" : "es");
+	if (ns >= 0)
+		printf(
+		    ", %d network namespace%s removed", ns, ns == 1 ? "" : "s");
+	printf(")\n");
 	return 0;
 }
 
@@ -69,6 +77,9 @@ cmd_lab(int argc, char **argv)
 		}
 		return lab_kme_pair_up(argv[3], eve, fast) == 0 ? 0 : 1;
 	}
+	if (argc >= 4 && strcmp(argv[1], "up") == 0 &&
+	    strcmp(argv[2], "macsec-pair") == 0)
+		return lab_macsec_pair_cmd(argc, argv);
 	if (argc == 3 && strcmp(argv[1], "down") == 0)
 		return lab_down(argv[2]) == 0 ? 0 : 1;
 	usage(stderr);

@@ -3,6 +3,8 @@
  *
  *	qmacsec lab up kme-pair DIR [--eve] [--fast-link]
  *	                                      two KMEs + QKD link (+ Eve)
+ *	qmacsec lab up macsec-pair DIR --static-sak HEX [--cipher C]
+ *	                                      two qmacsecd in netns over veth
  *	qmacsec lab down DIR                  stop everything DIR started
  *
  * Every topology writes DIR/lab.json describing what runs where, with
@@ -23,6 +25,23 @@ int cmd_lab(int argc, char **argv);
  * both KMEs answer, or -1 after a message on stderr (everything started
  * is stopped). */
 int lab_kme_pair_up(const char *dir, bool eve, bool fast_link);
+
+/* lab_macsec_pair_up starts the macsec-pair topology in |dir| with the
+ * static SAK |sak| (hex) and cipher |cipher| ("gcm-aes-128", ...). Needs
+ * root. Returns 0 once both qmacsecd answer and the TAPs have their
+ * addresses, or -1 after a message on stderr (everything made is
+ * removed). */
+int lab_macsec_pair_up(const char *dir, const char *sak, const char *cipher);
+
+/* lab_macsec_pair_cmd parses `lab up macsec-pair DIR --static-sak HEX
+ * [--cipher C]` (argv[0] is "lab") and runs lab_macsec_pair_up. Returns
+ * the exit status. */
+int lab_macsec_pair_cmd(int argc, char **argv);
+
+/* lab_netns_down deletes the network namespaces listed in DIR/netns and
+ * the file. Returns how many it deleted, or -1 if there is no such
+ * file. */
+int lab_netns_down(const char *dir);
 
 /* lab_down stops the lab in |dir|. Returns 0, or -1 if |dir| holds no
  * lab. */

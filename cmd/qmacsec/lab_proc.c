@@ -42,8 +42,11 @@ int
 lab_find_prog(const char *prog, char *buf, size_t len)
 {
 	char self[PATH_MAX], *slash, *path, *save = NULL;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t n;
 
+	if (buf == NULL || len == 0)
+		return -1;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
 		slash = strrchr(self, '/');

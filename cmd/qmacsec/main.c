@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_status.h"
 #include "etsi_evmem.h"
 #include "etsi_msg.h"
 #include "lab.h"
@@ -17,6 +18,8 @@ static const struct qm_cmd cmds[] = {
 	{ "etsi", cmd_etsi,
 	    "call a KME's ETSI GS QKD 014 API (status, "
 	    "get-key, get-key-with-ids)" },
+	{ "status", cmd_status,
+	    "show a qmacsecd's state and counters (its control socket)" },
 	{ "lab", cmd_lab,
 	    "run the project's topologies on this machine (up kme-pair, "
 	    "down)" },

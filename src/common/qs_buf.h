@@ -129,11 +129,13 @@ qs_wbuf_put_be64(struct qs_wbuf *w, uint64_t v)
 	    qs_wbuf_put_be32(w, (uint32_t)v);
 }
 
+/* qs_rbuf_init reads |len| bytes at |p|; |p| may be NULL when |len| is 0
+ * (no arithmetic on a null pointer, which C leaves undefined). */
 static inline void
 qs_rbuf_init(struct qs_rbuf *r, const void *p, size_t len)
 {
 	r->p = (const uint8_t *)p;
-	r->end = r->p + len;
+	r->end = p != NULL ? r->p + len : r->p;
 }
 
 static inline size_t

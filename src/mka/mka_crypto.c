@@ -9,6 +9,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/params.h>
 
 #include "qs_buf.h"
@@ -250,4 +251,75 @@ mka_xpn_salt(const uint8_t ks_mi[MKA_MI_LEN], uint32_t kn, uint8_t salt[12])
 	salt[1] ^= knb[3];
 	salt[2] ^= knb[0];
 	salt[3] ^= knb[1];
+}
+
+int
+mka_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
+    size_t salt_len, const uint8_t *info, size_t info_len, uint8_t *out,
+    size_t out_len)
+{
+	OSSL_PARAM params[5], *pp = params;
+	EVP_KDF *kdf = NULL;
+	EVP_KDF_CTX *ctx = NULL;
+	int rc = QS_ERR_CRYPTO;
+
+	/* RFC 5869 limits L to 255 hash lengths; we never need more than
+	 * one SAK */
+	if (ikm_len == 0 || out_len == 0 || out_len > KDF_OUT_MAX)
+		return QS_ERR_INVAL;
+	*pp++ = OSSL_PARAM_construct_utf8_string(
+	    OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+	*pp++ = OSSL_PARAM_construct_octet_string(
+	    OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
+	/* an absent salt is HashLen zeros (RFC 5869 2.2), OpenSSL's
+	 * default; OpenSSL refuses an empty octet string instead */
+	if (salt_len > 0)
+		*pp++ = OSSL_PARAM_construct_octet_string(
+		    OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
+	if (info_len > 0)
+		*pp++ = OSSL_PARAM_construct_octet_string(
+		    OSSL_KDF_PARAM_INFO, (void *)info, info_len);
+	*pp = OSSL_PARAM_construct_end();
+	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	if (kdf == NULL || (ctx = EVP_KDF_CTX_new(kdf)) == NULL)
+		goto out;
+	if (EVP_KDF_derive(ctx, out, out_len, params) != 1)
+		goto out;
+	rc = 0;
+out:
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	if (rc != 0)
+		qs_memzero(out, out_len);
+	return rc;
+}
+
+int
+mka_qkd_derive_sak(const uint8_t *qkd_key, size_t qkd_key_len,
+    const uint8_t *material, size_t sak_len, uint32_t kn,
+    const uint8_t ks_mi[MKA_MI_LEN], const uint8_t key_id[16], uint8_t *sak)
+{
+	uint8_t info[MKA_QKD_SAK_INFO_LEN];
+	struct qs_wbuf w;
+	int rc;
+
+	if ((sak_len != 16 && sak_len != 32) || qkd_key_len < MKA_QKD_KEY_MIN ||
+	    qkd_key_len > MKA_QKD_KEY_MAX)
+		return QS_ERR_INVAL;
+	/* info = label || 0x00 || KN || KS-MI || key_ID || L (bits): every
+	 * field has a fixed length, so the encoding is unambiguous */
+	qs_wbuf_init(&w, info, sizeof(info));
+	qs_wbuf_put(&w, MKA_QKD_SAK_LABEL, sizeof(MKA_QKD_SAK_LABEL) - 1);
+	qs_wbuf_put_u8(&w, 0);
+	qs_wbuf_put_be32(&w, kn);
+	qs_wbuf_put(&w, ks_mi, MKA_MI_LEN);
+	qs_wbuf_put(&w, key_id, 16);
+	qs_wbuf_put_be16(&w, (uint16_t)(sak_len * 8));
+	if (!qs_wbuf_ok(&w) || w.len != sizeof(info))
+		return QS_ERR_INTERNAL;
+	/* IKM = the QKD key, salt = the Key Server's material: the HMAC
+	 * key of HKDF-Extract is the material, its message the QKD key */
+	rc = mka_hkdf_sha256(qkd_key, qkd_key_len, material, sak_len, info,
+	    sizeof(info), sak, sak_len);
+	return rc;
 }

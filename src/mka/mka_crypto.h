@@ -14,6 +14,9 @@
  *
  * SAKs travel wrapped with RFC 3394 AES Key Wrap under the KEK.
  *
+ * Mode 2 merges a QKD key into the SAK with HKDF-SHA-256 (see
+ * mka_qkd_derive_sak below).
+ *
  * All outputs that are keys are written to caller buffers; every
  * intermediate (CMAC blocks, unwrapped keys on failure) is wiped before
  * return, on every path. Functions return 0, QS_ERR_INVAL for a bad
@@ -75,5 +78,42 @@ int mka_aes_unwrap(const uint8_t *kek, size_t kek_len, const uint8_t *in,
  * MKAdaemon and Wireshark do (802.1X-2020 9.8.3). */
 void
 mka_xpn_salt(const uint8_t ks_mi[MKA_MI_LEN], uint32_t kn, uint8_t salt[12]);
+
+/* mka_hkdf_sha256 is RFC 5869 HKDF (extract and expand) with SHA-256,
+ * through OpenSSL's EVP_KDF "HKDF": |out_len| (1..64) octets from |ikm|
+ * (non-empty), |salt| and |info| (either may be empty). */
+int mka_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
+    size_t salt_len, const uint8_t *info, size_t info_len, uint8_t *out,
+    size_t out_len);
+
+/*
+ * Mode 2: a QKD key merged into the SAK (docs/mka-qkd.md, "Mode 2").
+ *
+ *	SAK = HKDF-SHA-256(IKM  = QKD key,
+ *	                   salt = M,
+ *	                   info = "qmacsec QKD SAK" || 0x00 || KN(4) ||
+ *	                          KS-MI(12) || key_ID(16) || L(2, bits),
+ *	                   L    = |SAK|)
+ *
+ * M is the Key Server's SAK material (the SAK of 9.8.1, made from the
+ * CAK and a fresh nonce), |SAK| octets, which travels wrapped under the
+ * KEK in the Distributed SAK. The SAK stays secret if either the QKD key
+ * or the CAK (and so M) does.
+ */
+/* MKA_QKD_SAK_LABEL is the label of the Mode 2 SAK derivation. */
+#define MKA_QKD_SAK_LABEL "qmacsec QKD SAK"
+/* MKA_QKD_SAK_INFO_LEN is label(15) 0x00 KN(4) MI(12) key_ID(16) L(2). */
+#define MKA_QKD_SAK_INFO_LEN (15 + 1 + 4 + MKA_MI_LEN + 16 + 2)
+/* MKA_QKD_KEY_MIN / MKA_QKD_KEY_MAX bound the QKD key length (octets). */
+#define MKA_QKD_KEY_MIN 16
+#define MKA_QKD_KEY_MAX 64
+
+/* mka_qkd_derive_sak writes the |sak_len|-octet (16 or 32) Mode 2 SAK
+ * from |qkd_key| (MKA_QKD_KEY_MIN..MAX octets), the Key Server's
+ * |material| (|sak_len| octets), the Key Number, the Key Server's MI and
+ * the key_ID. Returns 0, QS_ERR_INVAL or QS_ERR_CRYPTO (|sak| wiped). */
+int mka_qkd_derive_sak(const uint8_t *qkd_key, size_t qkd_key_len,
+    const uint8_t *material, size_t sak_len, uint32_t kn,
+    const uint8_t ks_mi[MKA_MI_LEN], const uint8_t key_id[16], uint8_t *sak);
 
 #endif /* QS_MKA_CRYPTO_H */

@@ -3,7 +3,7 @@
  * validate and apply received MKPDUs, expire peers, choose the principal
  * CA, feed the CP, let the Key Server make SAKs, send due MKPDUs.
  *
- * Each entry point ends in kay_run(now), which does everything due at
+ * Each entry point ends in mka_kay_run(now), which does everything due at
  * |now| in a fixed order, so the outcome of a call never depends on
  * timer callbacks firing in between (there are none).
  */
@@ -94,6 +94,12 @@ fill_defaults(struct mka_kay_settings *s)
 		s->retire_time = MKA_SAK_RETIRE_TIME;
 	if (s->log_level == 0)
 		s->log_level = LOG_INFO;
+	if (s->unknown_ckn_burst == 0)
+		s->unknown_ckn_burst = MKA_UNKNOWN_CKN_BURST;
+	if (s->unknown_ckn_interval == 0)
+		s->unknown_ckn_interval = MKA_UNKNOWN_CKN_INTERVAL;
+	if (s->unknown_ckn_holdoff == 0)
+		s->unknown_ckn_holdoff = MKA_UNKNOWN_CKN_HOLDOFF;
 }
 
 static int
@@ -110,6 +116,11 @@ check_settings(const struct mka_kay_settings *s)
 		return QS_ERR_INVAL;
 	if (s->bounded_hello_time > s->hello_time ||
 	    s->life_time <= s->hello_time)
+		return QS_ERR_INVAL;
+	/* Mode 2 cannot work without both key hooks */
+	if (s->qkd_merge_sak &&
+	    (s->qkd == NULL || s->qkd->sak_key_next == NULL ||
+		s->qkd->sak_key_get == NULL))
 		return QS_ERR_INVAL;
 	return 0;
 }
@@ -137,6 +148,7 @@ mka_kay_new(
 		kay->ctr.secy_errors++;
 	mka_cp_init(
 	    &kay->cp, &mka_kay_cp_ops, kay, st.life_time, st.retire_time, now);
+	mka_qkd_init(kay, now);
 	*out = kay;
 	return 0;
 }
@@ -205,7 +217,9 @@ select_principal(struct mka_kay *kay)
 	 * replaces the old one make-before-break */
 	kay->ks_sci = best->ks_sci;
 	kay->ks_sci_valid = true;
-	if (best->ks == MKA_KS_SELF) {
+	/* a CA that has not had its first SAK yet keeps that reason */
+	if (best->ks == MKA_KS_SELF &&
+	    !(best->want_sak && best->want_reason == MKA_REKEY_FIRST)) {
 		best->want_sak = true;
 		best->want_reason = MKA_REKEY_PRINCIPAL;
 	}
@@ -386,6 +400,7 @@ ks_actions(struct mka_kay *kay, qs_tstamp now)
 {
 	struct mka_participant *p = kay->principal;
 	enum mka_cp_state st = kay->cp.state;
+	int rc;
 
 	if (p == NULL || p->ks != MKA_KS_SELF ||
 	    kay->cp.connect != MKA_CONNECT_SECURE)
@@ -398,14 +413,19 @@ ks_actions(struct mka_kay *kay, qs_tstamp now)
 		return;
 	if (st != MKA_CP_SECURED && st != MKA_CP_RETIRE)
 		return;
+	/* Mode 2 without a QKD key: wait for the retry (fail closed) */
+	if (p->qkd_retry_at != QS_TSTAMP_NONE && now < p->qkd_retry_at)
+		return;
 	/* not before MKA Life Time after the previous SAK unless every
 	 * peer is live (hostap's and the standard's rate limit) */
 	if (p->last_dist != QS_TSTAMP_NONE &&
 	    now < qs_tstamp_add(p->last_dist, kay->s.life_time) &&
 	    mka_part_potential_count(p) > 0)
 		return;
-	if (mka_sak_generate(p, now) != 0)
-		mka_log(kay, LOG_ERR, "could not make a SAK");
+	rc = mka_sak_generate(p, now);
+	if (rc != 0 && rc != QS_ERR_NOKEY)
+		mka_log(
+		    kay, LOG_ERR, "could not make a SAK: %s", qs_strerror(rc));
 }
 
 static void
@@ -437,8 +457,8 @@ send_due(struct mka_kay *kay, qs_tstamp now)
 	}
 }
 
-static void
-kay_run(struct mka_kay *kay, qs_tstamp now)
+void
+mka_kay_run(struct mka_kay *kay, qs_tstamp now)
 {
 	kay->now = now;
 	for (unsigned i = 0; i < kay->nca; i++)
@@ -456,8 +476,8 @@ kay_run(struct mka_kay *kay, qs_tstamp now)
 
 /* ---- entry points ---- */
 
-static struct mka_participant *
-find_ca(
+struct mka_participant *
+mka_find_ca(
     const struct mka_kay *kay, const uint8_t *ckn, size_t len, unsigned *idx)
 {
 	for (unsigned i = 0; i < kay->nca; i++)
@@ -481,7 +501,7 @@ mka_kay_add_ca(struct mka_kay *kay, const uint8_t *cak, size_t cak_len,
 	if ((cak_len != 16 && cak_len != 32) || ckn_len < MKA_CKN_MIN_LEN ||
 	    ckn_len > MKA_CKN_MAX_LEN)
 		return QS_ERR_INVAL;
-	if (find_ca(kay, ckn, ckn_len, NULL) != NULL)
+	if (mka_find_ca(kay, ckn, ckn_len, NULL) != NULL)
 		return QS_ERR_EXISTS;
 	if (kay->nca == MKA_MAX_CA)
 		return QS_ERR_RANGE;
@@ -492,7 +512,7 @@ mka_kay_add_ca(struct mka_kay *kay, const uint8_t *cak, size_t cak_len,
 	mka_hex(txt, sizeof(txt), ckn, ckn_len);
 	mka_log(
 	    kay, LOG_INFO, "added CA ckn %s (%zu-bit CAK)", txt, cak_len * 8);
-	kay_run(kay, now);
+	mka_kay_run(kay, now);
 	return 0;
 }
 
@@ -504,7 +524,7 @@ mka_kay_remove_ca(
 	struct mka_participant *p;
 	unsigned idx;
 
-	if ((p = find_ca(kay, ckn, ckn_len, &idx)) == NULL)
+	if ((p = mka_find_ca(kay, ckn, ckn_len, &idx)) == NULL)
 		return QS_ERR_NOTFOUND;
 	if (kay->principal == p)
 		kay->principal = NULL;
@@ -515,7 +535,7 @@ mka_kay_remove_ca(
 	mka_part_del(p);
 	mka_hex(txt, sizeof(txt), ckn, ckn_len);
 	mka_log(kay, LOG_INFO, "removed CA ckn %s", txt);
-	kay_run(kay, now);
+	mka_kay_run(kay, now);
 	return 0;
 }
 
@@ -579,9 +599,11 @@ mka_kay_recv(
 
 	if ((rc = mka_pdu_decode(&pdu, frame, len, &diag)) != 0)
 		return count_decode_error(kay, rc, &diag);
-	p = find_ca(kay, pdu.basic.ckn, pdu.basic.ckn_len, NULL);
+	p = mka_find_ca(kay, pdu.basic.ckn, pdu.basic.ckn_len, NULL);
 	if (p == NULL) {
 		kay->ctr.drop_unknown_ckn++;
+		/* maybe a key_ID (CKN = key_ID): report, rate limited */
+		mka_qkd_unknown_ckn(kay, &pdu, now);
 		return QS_ERR_NOTFOUND;
 	}
 	if (mka_icv_verify(
@@ -599,7 +621,7 @@ mka_kay_recv(
 		if (mka_part_new_mi(p))
 			kay->ctr.mi_changes++;
 		p->tx_now = true;
-		kay_run(kay, now);
+		mka_kay_run(kay, now);
 		return QS_ERR_PROTO;
 	}
 	if ((rc = mka_part_check(p, &pdu)) != 0)
@@ -609,7 +631,7 @@ mka_kay_recv(
 	kay->now = now;
 	mka_part_apply(p, &pdu, sak, sak_len);
 	qs_memzero(sak, sizeof(sak));
-	kay_run(kay, now);
+	mka_kay_run(kay, now);
 	return 0;
 }
 
@@ -626,7 +648,7 @@ mka_kay_next_expiry(const struct mka_kay *kay)
 int
 mka_kay_handle_expiry(struct mka_kay *kay, qs_tstamp now)
 {
-	kay_run(kay, now);
+	mka_kay_run(kay, now);
 	return 0;
 }
 
@@ -638,7 +660,7 @@ mka_kay_request_rekey(struct mka_kay *kay, qs_tstamp now)
 	if (p == NULL || p->ks != MKA_KS_SELF)
 		return QS_ERR_STATE;
 	want(p, MKA_REKEY_REQUEST);
-	kay_run(kay, now);
+	mka_kay_run(kay, now);
 	return 0;
 }
 
@@ -654,7 +676,7 @@ mka_kay_pn_exhausted(struct mka_kay *kay, uint8_t an, qs_tstamp now)
 		if (kay->principal != NULL)
 			kay->principal->tx_now = true;
 	}
-	kay_run(kay, now);
+	mka_kay_run(kay, now);
 	return 0;
 }
 
@@ -662,6 +684,25 @@ const struct mka_kay_counters *
 mka_kay_counters(const struct mka_kay *kay)
 {
 	return &kay->ctr;
+}
+
+/* tx_origin fills in where the transmit SAK came from. */
+static void
+tx_origin(const struct mka_kay *kay, struct mka_kay_status *st)
+{
+	const struct mka_sak *k = NULL;
+
+	for (unsigned i = 0; i < MKA_MAX_SAK && kay->tx_valid; i++)
+		if (kay->saks[i].used &&
+		    mka_ki_eq(&kay->saks[i].ki, &kay->tx_ki))
+			k = &kay->saks[i];
+	if (k == NULL)
+		return;
+	memcpy(st->tx_ckn, k->ckn, k->ckn_len);
+	st->tx_ckn_len = k->ckn_len;
+	st->tx_qkd = k->qkd;
+	if (k->qkd)
+		memcpy(st->tx_key_id, k->key_id, MKA_QKD_KEY_ID_LEN);
 }
 
 void
@@ -690,13 +731,14 @@ mka_kay_get_status(const struct mka_kay *kay, struct mka_kay_status *st)
 	st->tx_an = kay->tx_an;
 	st->tx_ki = kay->tx_ki;
 	st->cipher_suite = cp->current_cipher_suite;
+	tx_origin(kay, st);
 }
 
 int
 mka_kay_get_ca_status(const struct mka_kay *kay, const uint8_t *ckn,
     size_t ckn_len, struct mka_ca_status *st)
 {
-	const struct mka_participant *p = find_ca(kay, ckn, ckn_len, NULL);
+	const struct mka_participant *p = mka_find_ca(kay, ckn, ckn_len, NULL);
 
 	if (p == NULL)
 		return QS_ERR_NOTFOUND;
@@ -713,5 +755,14 @@ mka_kay_get_ca_status(const struct mka_kay *kay, const uint8_t *ckn,
 	if (st->elected)
 		st->key_server_sci = p->ks_sci;
 	st->last_kn = p->next_kn - 1;
+	st->announcing = p->ann_tx.present;
+	for (unsigned i = 0; i < MKA_MAX_SAK && kay->tx_valid; i++) {
+		const struct mka_sak *k = &kay->saks[i];
+
+		if (k->used && mka_ki_eq(&k->ki, &kay->tx_ki) &&
+		    k->ckn_len == p->ckn_len &&
+		    memcmp(k->ckn, p->ckn, p->ckn_len) == 0)
+			st->tx_in_use = true;
+	}
 	return 0;
 }

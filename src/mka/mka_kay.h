@@ -19,6 +19,9 @@
  * returns, including sending MKPDUs; the caller then re-arms its timer for
  * mka_kay_next_expiry().
  *
+ * QKD extensions (CKN = key_ID, announcements, Mode 2 SAK merge) are in
+ * mka_qkd.h; without settings.qkd the KaY is plain 802.1X.
+ *
  * Bad MKPDUs (malformed, unknown CKN, bad ICV, replayed or stale MN, SAK
  * that does not unwrap) are dropped, counted per reason in struct
  * mka_kay_counters, and never change any state. Keys are never logged;
@@ -34,6 +37,7 @@
 #include "mka_cp.h"
 #include "mka_defs.h"
 #include "mka_pdu.h"
+#include "mka_qkd.h"
 #include "mka_secy_ops.h"
 #include "qs_rand.h"
 #include "qs_time.h"
@@ -101,6 +105,18 @@ struct mka_kay_settings {
 	/* log_level is the highest syslog priority passed to log
 	 * (LOG_INFO if 0). */
 	int log_level;
+	/* qkd and qkd_ctx are the QKD hooks (mka_qkd.h); qkd may be NULL. */
+	const struct mka_qkd_ops *qkd;
+	void *qkd_ctx;
+	/* qkd_merge_sak selects Mode 2: every SAK is merged with a QKD key
+	 * (needs qkd->sak_key_next and qkd->sak_key_get). Both ends must
+	 * agree: each refuses the other's SAKs otherwise (fail closed). */
+	bool qkd_merge_sak;
+	/* unknown_ckn_burst, unknown_ckn_interval (ns) and
+	 * unknown_ckn_holdoff (ns) tune the unknown-CKN reports (0 =
+	 * MKA_UNKNOWN_CKN_BURST, _INTERVAL, _HOLDOFF). */
+	unsigned unknown_ckn_burst;
+	uint64_t unknown_ckn_interval, unknown_ckn_holdoff;
 };
 
 /* struct mka_kay_counters: everything the KaY counts. Drop counters say
@@ -156,6 +172,25 @@ struct mka_kay_counters {
 	uint64_t secy_errors;
 	/* principal_changes counts changes of the principal CA. */
 	uint64_t principal_changes;
+	/* unknown_ckn_reported counts unknown 16-octet CKNs reported;
+	 * unknown_ckn_ratelimited those the token bucket suppressed;
+	 * unknown_ckn_held those reported less than the hold-off ago. */
+	uint64_t unknown_ckn_reported, unknown_ckn_ratelimited;
+	uint64_t unknown_ckn_held;
+	/* ann_reported counts peer announcement changes reported. */
+	uint64_t ann_reported;
+	/* qkd_sak_made / qkd_sak_installed count Mode 2 SAKs made as Key
+	 * Server / accepted from one. */
+	uint64_t qkd_sak_made, qkd_sak_installed;
+	/* qkd_no_key counts Mode 2 SAKs not made for want of a QKD key. */
+	uint64_t qkd_no_key;
+	/* qkd_rx_no_key counts Distributed SAKs not installed (yet) because
+	 * sak_key_get had no key for their key_ID. */
+	uint64_t qkd_rx_no_key;
+	/* qkd_sak_refused counts Distributed SAKs refused because their
+	 * QKD binding does not fit our mode (bound SAK without Mode 2,
+	 * unbound SAK in Mode 2, unknown KDF, bad QKD key). */
+	uint64_t qkd_sak_refused;
 };
 
 /* struct mka_ca_status is a snapshot of one participant. */
@@ -177,6 +212,10 @@ struct mka_ca_status {
 	struct mka_sci key_server_sci;
 	/* last_kn is the last Key Number we distributed (0 if none). */
 	uint32_t last_kn;
+	/* tx_in_use: the transmit SA uses a SAK distributed in this CA. */
+	bool tx_in_use;
+	/* announcing: we send a QKD announcement in this CA. */
+	bool announcing;
 };
 
 /* struct mka_kay_status is a snapshot of the KaY. */
@@ -205,6 +244,14 @@ struct mka_kay_status {
 	struct mka_ki tx_ki;
 	/* cipher_suite is the suite in use. */
 	uint64_t cipher_suite;
+	/* tx_ckn / tx_ckn_len name the CA the transmit SAK came from (len
+	 * 0 if none). */
+	uint8_t tx_ckn[MKA_CKN_MAX_LEN];
+	size_t tx_ckn_len;
+	/* tx_qkd / tx_key_id: the transmit SAK is merged with the QKD key
+	 * tx_key_id (Mode 2). */
+	bool tx_qkd;
+	uint8_t tx_key_id[MKA_QKD_KEY_ID_LEN];
 };
 
 /* mka_kay_new creates a KaY. It validates |s| (callbacks present, known

@@ -43,6 +43,9 @@ struct mka_peer {
 	struct mka_sak_use su;
 	/* llpn and olpn are su's lowest PNs with the XPN high halves. */
 	uint64_t llpn, olpn;
+	/* ann is the QKD announcement last reported for this peer (only
+	 * live peers are reported; present false if none). */
+	struct mka_qkd_announce ann;
 };
 
 /* struct mka_sent remembers when we sent an MN. */
@@ -138,6 +141,12 @@ struct mka_participant {
 	 * the end of the current run. */
 	qs_tstamp next_tx;
 	bool tx_now;
+	/* QKD. */
+	/* ann_tx is the QKD announcement we send (present false: none). */
+	struct mka_qkd_announce ann_tx;
+	/* qkd_retry_at: Mode 2 Key Server without a QKD key asks again
+	 * then (NONE: at once). */
+	qs_tstamp qkd_retry_at;
 };
 
 /* struct mka_sak is one SAK the KaY holds (KaY-wide, whichever CA). */
@@ -162,6 +171,25 @@ struct mka_sak {
 	uint64_t lpn;
 	/* pn_exhausted: the SecY reported the PN threshold for it. */
 	bool pn_exhausted;
+	/* ckn / ckn_len: the CA it was distributed in. */
+	uint8_t ckn[MKA_CKN_MAX_LEN];
+	size_t ckn_len;
+	/* qkd / key_id: Mode 2 SAK merged with the QKD key key_id. */
+	bool qkd;
+	uint8_t key_id[MKA_QKD_KEY_ID_LEN];
+	/* material is what a Mode 2 Key Server wraps into the Distributed
+	 * SAK instead of the SAK (empty otherwise). */
+	struct qs_secret material;
+};
+
+/* struct mka_ckn_seen is one unknown CKN reported recently. */
+struct mka_ckn_seen {
+	/* used marks the slot as taken. */
+	bool used;
+	/* ckn is the CKN reported (16 octets: a key_ID). */
+	uint8_t ckn[MKA_QKD_KEY_ID_LEN];
+	/* at is when it was reported. */
+	qs_tstamp at;
 };
 
 /* struct mka_rxsc is one receive SC the KaY created in the SecY. */
@@ -210,6 +238,12 @@ struct mka_kay {
 	uint8_t next_an;
 	/* ctr are the counters. */
 	struct mka_kay_counters ctr;
+	/* ckn_tokens / ckn_refill: the unknown-CKN token bucket (tokens
+	 * left, time up to which refills were credited). */
+	unsigned ckn_tokens;
+	qs_tstamp ckn_refill;
+	/* ckn_seen[] are the CKNs reported within the hold-off. */
+	struct mka_ckn_seen ckn_seen[MKA_UNKNOWN_CKN_HIST];
 	/* now is the time of the call being processed. */
 	qs_tstamp now;
 };
@@ -221,6 +255,9 @@ void mka_hex(char *out, size_t outlen, const uint8_t *b, size_t n);
 bool mka_ki_eq(const struct mka_ki *a, const struct mka_ki *b);
 int mka_sci_cmp(const struct mka_sci *a, const struct mka_sci *b);
 uint64_t mka_pn_threshold(const struct mka_kay *kay);
+struct mka_participant *mka_find_ca(
+    const struct mka_kay *kay, const uint8_t *ckn, size_t len, unsigned *idx);
+void mka_kay_run(struct mka_kay *kay, qs_tstamp now);
 
 /* mka_participant.c */
 int mka_part_new(struct mka_participant **out, struct mka_kay *kay,
@@ -249,5 +286,20 @@ void mka_sak_update_lpn(struct mka_kay *kay);
 void mka_secy_teardown(struct mka_kay *kay);
 uint8_t mka_conf_offset_for(const struct mka_participant *p);
 uint32_t mka_ssci_for(const struct mka_kay *kay, const struct mka_sci *sci);
+void mka_sak_free(struct mka_sak *k);
+
+/* mka_qkd.c */
+void mka_qkd_init(struct mka_kay *kay, qs_tstamp now);
+void mka_qkd_unknown_ckn(
+    struct mka_kay *kay, const struct mka_pdu *pdu, qs_tstamp now);
+void mka_qkd_peer_announce(
+    struct mka_participant *p, struct mka_peer *q, const struct mka_pdu *pdu);
+int mka_qkd_ks_merge(struct mka_participant *p, uint32_t kn,
+    const uint8_t *material, size_t len, uint8_t *sak,
+    uint8_t key_id[MKA_QKD_KEY_ID_LEN]);
+int mka_qkd_rx_sak(struct mka_participant *p, const struct mka_pdu *pdu,
+    const struct mka_ki *ki, const uint8_t *material, size_t len, uint8_t *sak,
+    bool *merged, uint8_t key_id[MKA_QKD_KEY_ID_LEN]);
+void mka_qkd_tx_switched(struct mka_kay *kay, const struct mka_sak *k);
 
 #endif /* QS_MKA_KAY_INTERNAL_H */

@@ -64,6 +64,7 @@ mka_part_new(struct mka_participant **out, struct mka_kay *kay,
 	p->last_dist = QS_TSTAMP_NONE;
 	p->next_rekey = QS_TSTAMP_NONE;
 	p->next_tx = QS_TSTAMP_NONE;
+	p->qkd_retry_at = QS_TSTAMP_NONE;
 	p->tx_now = true;
 	*out = p;
 	return 0;
@@ -257,6 +258,35 @@ may_take_sak(const struct mka_participant *p, const struct mka_peer *q)
 	return pr == NULL || pr == p || p->seq > pr->seq;
 }
 
+/* store_sak keeps a SAK accepted from our Key Server; in Mode 2 |sak|
+ * is the unwrapped material and the SAK is derived from it first. */
+static void
+store_sak(struct mka_participant *p, const struct mka_pdu *pdu,
+    const struct mka_ki *ki, const uint8_t *sak, size_t sak_len)
+{
+	const struct mka_dist_sak *ds = &pdu->dist_sak;
+	struct mka_kay *kay = p->kay;
+	uint8_t merged[32], key_id[MKA_QKD_KEY_ID_LEN];
+	struct mka_sak *k = NULL;
+	bool qkd = false;
+
+	if (mka_qkd_rx_sak(p, pdu, ki, sak, sak_len, merged, &qkd, key_id) == 0)
+		k = mka_sak_store(kay, ki, ds->an, ds->cipher_suite,
+		    ds->conf_offset, qkd ? merged : sak, sak_len);
+	qs_memzero(merged, sizeof(merged));
+	if (k == NULL)
+		return;
+	memcpy(k->ckn, p->ckn, p->ckn_len);
+	k->ckn_len = p->ckn_len;
+	k->qkd = qkd;
+	if (qkd)
+		memcpy(k->key_id, key_id, MKA_QKD_KEY_ID_LEN);
+	p->advice = MKA_ADVICE_SECURE;
+	p->rx_pending = true;
+	p->rx_pending_ki = *ki;
+	kay->ctr.sak_received++;
+}
+
 static void
 apply_dist_sak(struct mka_participant *p, struct mka_peer *q,
     const struct mka_pdu *pdu, const uint8_t *sak, size_t sak_len)
@@ -280,13 +310,9 @@ apply_dist_sak(struct mka_participant *p, struct mka_peer *q,
 	ki.kn = ds->kn;
 	if (mka_sak_find(kay, &ki) != NULL)
 		return; /* already have it (it is repeated every MKPDU) */
-	if (mka_sak_store(kay, &ki, ds->an, ds->cipher_suite, ds->conf_offset,
-		sak, sak_len) == NULL)
+	store_sak(p, pdu, &ki, sak, sak_len);
+	if (mka_sak_find(kay, &ki) == NULL)
 		return;
-	p->advice = MKA_ADVICE_SECURE;
-	p->rx_pending = true;
-	p->rx_pending_ki = ki;
-	kay->ctr.sak_received++;
 	mka_hex(mi, sizeof(mi), ki.mi, MKA_MI_LEN);
 	mka_log(kay, LOG_INFO,
 	    "ckn %s: received SAK ks-mi %s kn %u an %u suite %s",
@@ -315,6 +341,7 @@ mka_part_apply(struct mka_participant *p, const struct mka_pdu *pdu,
 	q = update_peer(p, pdu, kay->now);
 	if (p->live_changed)
 		mka_part_elect(p);
+	mka_qkd_peer_announce(p, q, pdu);
 	apply_sak_use(p, q, pdu);
 	apply_dist_sak(p, q, pdu, sak, sak_len);
 	kay->ctr.rx_mkpdu++;
@@ -520,13 +547,15 @@ build_sak_use(
 	return true;
 }
 
-/* build_dist_sak wraps the SAK we are distributing under the KEK. */
+/* build_dist_sak wraps the SAK we are distributing under the KEK; in
+ * Mode 2 it wraps the material instead and fills |bind| (9.8.1). */
 static int
-build_dist_sak(
-    struct mka_participant *p, struct mka_dist_sak *d, uint8_t *ks_ssci)
+build_dist_sak(struct mka_participant *p, struct mka_dist_sak *d,
+    uint8_t *ks_ssci, struct mka_qkd_binding *bind)
 {
 	struct mka_kay *kay = p->kay;
 	const struct mka_sak *k;
+	const struct qs_secret *wrap;
 
 	if (!p->principal || p->ks != MKA_KS_SELF)
 		return 0;
@@ -536,17 +565,24 @@ build_dist_sak(
 	}
 	if (!p->distributing || (k = mka_sak_find(kay, &p->dist_ki)) == NULL)
 		return 0;
+	wrap = k->qkd ? &k->material : &k->key;
 	d->present = true;
 	d->an = k->an;
 	d->conf_offset = k->conf_offset;
 	d->kn = k->ki.kn;
 	d->cipher_suite = k->cipher_suite;
 	d->cs_present = k->cipher_suite != MKA_CS_GCM_AES_128;
-	d->wrapped_len = k->key.len + MKA_WRAP_OVERHEAD;
+	d->wrapped_len = wrap->len + MKA_WRAP_OVERHEAD;
 	if (k->xpn && kay->s.mka_version >= MKA_VERSION_2020)
 		*ks_ssci = (uint8_t)mka_ssci_for(kay, &kay->sci);
+	if (k->qkd) {
+		bind->present = true;
+		bind->kdf = MKA_QKD_KDF_HKDF_SHA256;
+		bind->kn = k->ki.kn;
+		memcpy(bind->key_id, k->key_id, MKA_QKD_KEY_ID_LEN);
+	}
 	return mka_aes_wrap(
-	    p->kek.b, p->kek.len, k->key.b, k->key.len, d->wrapped);
+	    p->kek.b, p->kek.len, wrap->b, wrap->len, d->wrapped);
 }
 
 static void
@@ -592,6 +628,8 @@ mka_part_send(struct mka_participant *p, qs_tstamp now)
 	struct mka_kay *kay = p->kay;
 	uint8_t live[MKA_MAX_PEERS * MKA_PEER_ENTRY_LEN];
 	uint8_t pot[MKA_MAX_PEERS * MKA_PEER_ENTRY_LEN];
+	uint8_t ann[MKA_QKD_TLV_BODY_MAX];
+	struct mka_qkd_binding bind = { 0 };
 	struct mka_pdu pdu;
 	int rc;
 
@@ -608,7 +646,15 @@ mka_part_send(struct mka_participant *p, qs_tstamp now)
 	build_peers(p, false, &pdu.potential, pot);
 	if (build_sak_use(p, &pdu.sak_use, &pdu.xpn))
 		p->sak_use_sent = true;
-	rc = build_dist_sak(p, &pdu.dist_sak, &pdu.live.ks_ssci);
+	rc = build_dist_sak(p, &pdu.dist_sak, &pdu.live.ks_ssci, &bind);
+	/* our QKD TLVs go in the Announcement (11.12), under this CA's ICV */
+	if (rc == 0 && (p->ann_tx.present || bind.present))
+		rc = mka_qkd_tlv_encode(
+		    &p->ann_tx, &bind, ann, sizeof(ann), &pdu.announcement.len);
+	if (rc == 0 && pdu.announcement.len > 0) {
+		pdu.announcement.present = true;
+		pdu.announcement.body = ann;
+	}
 	if (rc == 0)
 		rc = encode_and_send(p, &pdu);
 	qs_memzero(&pdu.dist_sak, sizeof(pdu.dist_sak));
@@ -634,9 +680,16 @@ mka_part_next_expiry(const struct mka_participant *p)
 		t = qs_tstamp_min(t, p->peers[i].expire);
 	if (p->principal && p->ks == MKA_KS_SELF) {
 		t = qs_tstamp_min(t, p->next_rekey);
-		if (p->want_sak && p->last_dist != QS_TSTAMP_NONE)
+		/* the rate limit's end, while it is ahead (a SAK that is
+		 * still wanted after it waits for something else: the CP or,
+		 * in Mode 2, a QKD key; a past deadline would spin) */
+		if (p->want_sak && p->last_dist != QS_TSTAMP_NONE &&
+		    qs_tstamp_add(p->last_dist, kay->s.life_time) > kay->now)
 			t = qs_tstamp_min(
 			    t, qs_tstamp_add(p->last_dist, kay->s.life_time));
+		/* Mode 2 waiting for a QKD key */
+		if (p->want_sak && p->qkd_retry_at > kay->now)
+			t = qs_tstamp_min(t, p->qkd_retry_at);
 	}
 	return t;
 }

@@ -236,21 +236,20 @@ dec_kmd(struct mka_pdu *pdu, const struct pset *ps, struct mka_pdu_diag *d)
 }
 
 /* An Announcement is a list of TLVs with a 7-bit type and a 9-bit
- * length (11.11.1); each must fit in the body. */
+ * length (11.11.1); each must fit in the body. Our QKD TLVs among them
+ * are decoded into pdu->qkd (mka_qkd_tlv.h). */
 static int
 dec_announcement(
     struct mka_pdu *pdu, const struct pset *ps, struct mka_pdu_diag *d)
 {
-	struct qs_rbuf r;
-	uint16_t h;
+	char err[sizeof(d->text)] = "";
+	int rc;
 
-	qs_rbuf_init(&r, ps->body, ps->len);
-	while (qs_rbuf_left(&r) > 0) {
-		if (!qs_rbuf_get_be16(&r, &h) ||
-		    !qs_rbuf_get(&r, NULL, h & 0x1ff))
-			return fail(d, MKA_PDU_TRUNCATED,
-			    "Announcement TLV runs past the parameter set");
-	}
+	rc = mka_qkd_tlv_decode(&pdu->qkd, ps->body, ps->len, err, sizeof(err));
+	if (rc != 0)
+		return fail(d,
+		    rc == QS_ERR_TRUNC ? MKA_PDU_TRUNCATED : MKA_PDU_BAD_PARAM,
+		    "%s", err);
 	return dec_opaque(&pdu->announcement, ps);
 }
 

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "mka_defs.h"
+#include "mka_qkd_tlv.h"
 #include "mka_secy_ops.h"
 
 /* MKA_FRAME_MAX is the largest MKPDU frame we build or accept: an
@@ -189,8 +190,12 @@ struct mka_pdu {
 	/* dist_sak is the Distributed SAK parameter set. */
 	struct mka_dist_sak dist_sak;
 	/* dist_cak, kmd and announcement are carried opaquely; the encoder
-	 * writes kmd and announcement if present (never dist_cak). */
+	 * writes kmd and announcement if present (never dist_cak). Build an
+	 * announcement body with mka_qkd_tlv_encode(). */
 	struct mka_opaque dist_cak, kmd, announcement;
+	/* qkd is what our QKD TLVs in the Announcement said (decode only;
+	 * all absent without an Announcement). */
+	struct mka_qkd_tlvs qkd;
 	/* xpn is the XPN parameter set. */
 	struct mka_xpn xpn;
 	/* icv_indicator is true if an ICV Indicator preceded the ICV. */

@@ -33,11 +33,12 @@ mka_sak_find(struct mka_kay *kay, const struct mka_ki *ki)
 	return NULL;
 }
 
-static void
-sak_free(struct mka_sak *k)
+void
+mka_sak_free(struct mka_sak *k)
 {
 	qs_secret_free(&k->key);
-	memset(k, 0, sizeof(*k));
+	qs_secret_free(&k->material);
+	qs_memzero(k, sizeof(*k));
 }
 
 /* in_use: the CP refers to the SAK, or a participant still has it
@@ -75,7 +76,7 @@ mka_sak_store(struct mka_kay *kay, const struct mka_ki *ki, uint8_t an,
 	for (unsigned i = 0; i < MKA_MAX_SAK && k == NULL; i++)
 		if (!in_use(kay, &kay->saks[i])) {
 			k = &kay->saks[i];
-			sak_free(k);
+			mka_sak_free(k);
 		}
 	if (k == NULL || qs_secret_set(&k->key, key, key_len) != 0) {
 		mka_log(kay, LOG_ERR, "no room to store a SAK");
@@ -166,27 +167,73 @@ count_rekey(struct mka_kay *kay, enum mka_rekey_reason r)
 	}
 }
 
-/* mka_sak_generate makes and stores a fresh SAK and hands it to the CP. */
+/* make_sak derives the SAK of Key Number |kn| into |sak|; in Mode 2 the
+ * 9.8.1 SAK becomes the material (kept in |mat|) and the QKD key is
+ * merged into it. */
+static int
+make_sak(struct mka_participant *p, uint32_t kn, uint8_t *sak, uint8_t *mat,
+    size_t len, uint8_t key_id[MKA_QKD_KEY_ID_LEN])
+{
+	int rc;
+
+	if (!p->kay->s.qkd_merge_sak)
+		return derive_new_sak(p, kn, sak, len);
+	rc = derive_new_sak(p, kn, mat, len);
+	if (rc == 0)
+		rc = mka_qkd_ks_merge(p, kn, mat, len, sak, key_id);
+	return rc;
+}
+
+/* note_origin records the CA and QKD key of a stored SAK. */
+static int
+note_origin(struct mka_sak *k, const struct mka_participant *p, bool qkd,
+    const uint8_t *mat, const uint8_t *key_id)
+{
+	memcpy(k->ckn, p->ckn, p->ckn_len);
+	k->ckn_len = p->ckn_len;
+	k->qkd = qkd;
+	if (!qkd)
+		return 0;
+	memcpy(k->key_id, key_id, MKA_QKD_KEY_ID_LEN);
+	return qs_secret_set(&k->material, mat, k->key.len);
+}
+
+static void
+hand_to_cp(struct mka_kay *kay, const struct mka_sak *k)
+{
+	kay->cp.distributed_ki = k->ki;
+	kay->cp.distributed_an = k->an;
+	kay->cp.cipher_suite = k->cipher_suite;
+	kay->cp.cipher_offset = k->conf_offset;
+	kay->cp.new_sak = true;
+}
+
+/* mka_sak_generate makes and stores a fresh SAK and hands it to the CP.
+ * It returns 0, QS_ERR_NOKEY (Mode 2 without a QKD key: nothing made)
+ * or another error. */
 int
 mka_sak_generate(struct mka_participant *p, qs_tstamp now)
 {
 	struct mka_kay *kay = p->kay;
 	size_t len = mka_cs_sak_len(kay->s.cipher_suite);
 	char ckn[2 * MKA_CKN_MAX_LEN + 1];
-	uint8_t sak[32];
+	uint8_t sak[32], mat[32], key_id[MKA_QKD_KEY_ID_LEN] = { 0 };
 	struct mka_ki ki;
 	struct mka_sak *k;
 	int rc;
 
 	memcpy(ki.mi, p->mi, MKA_MI_LEN);
 	ki.kn = p->next_kn;
-	rc = derive_new_sak(p, ki.kn, sak, len);
-	if (rc != 0)
+	if ((rc = make_sak(p, ki.kn, sak, mat, len, key_id)) != 0)
 		goto out;
 	k = mka_sak_store(kay, &ki, choose_an(kay), kay->s.cipher_suite,
 	    mka_conf_offset_for(p), sak, len);
 	if (k == NULL) {
 		rc = QS_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = note_origin(k, p, kay->s.qkd_merge_sak, mat, key_id)) != 0) {
+		mka_sak_free(k);
 		goto out;
 	}
 	p->next_kn++;
@@ -201,16 +248,13 @@ mka_sak_generate(struct mka_participant *p, qs_tstamp now)
 	p->want_reason = MKA_REKEY_NONE;
 	p->tx_now = true;
 	kay->ctr.sak_generated++;
-	kay->cp.distributed_ki = ki;
-	kay->cp.distributed_an = k->an;
-	kay->cp.cipher_suite = k->cipher_suite;
-	kay->cp.cipher_offset = k->conf_offset;
-	kay->cp.new_sak = true;
+	hand_to_cp(kay, k);
 	mka_hex(ckn, sizeof(ckn), p->ckn, p->ckn_len);
 	mka_log(kay, LOG_INFO, "ckn %s: distributing SAK kn %u an %u suite %s",
 	    ckn, ki.kn, k->an, mka_cs_name(k->cipher_suite));
 out:
 	qs_memzero(sak, sizeof(sak));
+	qs_memzero(mat, sizeof(mat));
 	return rc;
 }
 
@@ -380,6 +424,7 @@ cp_enable_tx_sa(void *ctx, const struct mka_ki *ki)
 	kay->ctr.tx_sa_switches++;
 	mka_log(
 	    kay, LOG_INFO, "transmitting with SAK kn %u an %u", ki->kn, k->an);
+	mka_qkd_tx_switched(kay, k);
 	return 0;
 }
 
@@ -402,7 +447,7 @@ cp_delete_sas(void *ctx, const struct mka_ki *ki)
 	if (k != NULL) {
 		mka_log(
 		    kay, LOG_INFO, "retired SAK kn %u an %u", ki->kn, k->an);
-		sak_free(k);
+		mka_sak_free(k);
 	}
 }
 
@@ -564,5 +609,5 @@ mka_secy_teardown(struct mka_kay *kay)
 		if (kay->rxsc[i].used)
 			rxsc_delete(kay, &kay->rxsc[i]);
 	for (unsigned i = 0; i < MKA_MAX_SAK; i++)
-		sak_free(&kay->saks[i]);
+		mka_sak_free(&kay->saks[i]);
 }

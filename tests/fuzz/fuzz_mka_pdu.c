@@ -36,6 +36,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    memcmp(&a.dist_sak, &b.dist_sak, sizeof(a.dist_sak)) != 0 ||
 	    memcmp(&a.xpn, &b.xpn, sizeof(a.xpn)) != 0)
 		abort();
+	/* our QKD TLVs survive the opaque Announcement round trip */
+	if (!mka_qkd_announce_eq(&a.qkd.ann, &b.qkd.ann) ||
+	    memcmp(&a.qkd.bind, &b.qkd.bind, sizeof(a.qkd.bind)) != 0)
+		abort();
 	if (a.live.count > 0 &&
 	    memcmp(a.live.entries, b.live.entries, a.live.count * 16) != 0)
 		abort();

@@ -1,5 +1,8 @@
 /* Known-answer tests of mka_crypto: IEEE 802.1X-2020 Annex G (KDF, KEK,
- * ICK, SAK) and RFC 3394 (AES Key Wrap) vectors, as tables. */
+ * ICK, SAK) and RFC 3394 (AES Key Wrap) vectors, as tables; RFC 5869
+ * HKDF vectors and the Mode 2 QKD SAK merge, checked against values
+ * computed with Python's hmac/hashlib and against a second HKDF written
+ * here on top of OpenSSL's HMAC. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +10,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "mka_crypto.h"
 #include "qs_codec.h"
@@ -237,6 +243,155 @@ test_xpn_salt(void **state)
 	assert_memory_equal(salt, want, 12);
 }
 
+/* RFC 5869 Appendix A.1 and A.3 (SHA-256). */
+static void
+test_hkdf_rfc5869(void **state)
+{
+	uint8_t ikm[22], salt[13], info[10], out[42];
+
+	(void)state;
+	memset(ikm, 0x0b, sizeof(ikm));
+	for (int i = 0; i < 13; i++)
+		salt[i] = (uint8_t)i;
+	for (int i = 0; i < 10; i++)
+		info[i] = (uint8_t)(0xf0 + i);
+	assert_int_equal(
+	    mka_hkdf_sha256(ikm, 22, salt, 13, info, 10, out, 42), 0);
+	assert_hex(out, 42,
+	    "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+	    "34007208d5b887185865");
+	assert_int_equal(
+	    mka_hkdf_sha256(ikm, 22, NULL, 0, NULL, 0, out, 42), 0);
+	assert_hex(out, 42,
+	    "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+	    "9d201395faa4b61a96c8");
+	assert_int_equal(
+	    mka_hkdf_sha256(ikm, 0, salt, 13, info, 10, out, 42), QS_ERR_INVAL);
+	assert_int_equal(mka_hkdf_sha256(ikm, 22, salt, 13, info, 10, out, 65),
+	    QS_ERR_INVAL);
+}
+
+/* hmac256 is one HMAC-SHA-256 through EVP_MAC, for the second path. */
+static void
+hmac256(const uint8_t *key, size_t kl, const uint8_t *msg, size_t ml,
+    uint8_t out[32])
+{
+	OSSL_PARAM p[2] = { OSSL_PARAM_construct_utf8_string(
+				OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end() };
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+	size_t n = 0;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_MAC_init(ctx, key, kl, p), 1);
+	assert_int_equal(EVP_MAC_update(ctx, msg, ml), 1);
+	assert_int_equal(EVP_MAC_final(ctx, out, &n, 32), 1);
+	assert_int_equal(n, 32);
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+}
+
+/* second_path computes the Mode 2 SAK as docs/mka-qkd.md describes it,
+ * with RFC 5869 written out over HMAC and the info built by hand. */
+static void
+second_path(const uint8_t *q, size_t ql, const uint8_t *m, size_t l,
+    uint32_t kn, const uint8_t mi[12], const uint8_t kid[16], uint8_t *sak)
+{
+	uint8_t info[15 + 1 + 4 + 12 + 16 + 2 + 1], prk[32], t[32];
+
+	memcpy(info, "qmacsec QKD SAK", 15);
+	info[15] = 0;
+	info[16] = (uint8_t)(kn >> 24);
+	info[17] = (uint8_t)(kn >> 16);
+	info[18] = (uint8_t)(kn >> 8);
+	info[19] = (uint8_t)kn;
+	memcpy(info + 20, mi, 12);
+	memcpy(info + 32, kid, 16);
+	info[48] = (uint8_t)((l * 8) >> 8);
+	info[49] = (uint8_t)(l * 8);
+	info[50] = 1; /* T(1) = HMAC(PRK, info || 0x01); L <= 32 */
+	hmac256(m, l, q, ql, prk);
+	hmac256(prk, 32, info, sizeof(info), t);
+	memcpy(sak, t, l);
+}
+
+/* The Mode 2 SAK merge: fixed inputs, expected values computed outside
+ * (Python hmac/hashlib), and the second path above. */
+static void
+test_qkd_sak_vectors(void **state)
+{
+	static const struct {
+		size_t len;
+		uint32_t kn;
+		const char *want;
+	} v[] = {
+		{ 32, 7,
+		    "c3e1efb8abd0052d233138a9e86d3220d4e78fd045cd615abf0b2662ff"
+		    "5"
+		    "2a02f" },
+		{ 16, 0x01020304, "6ff2d768346f59c684d242261b63931b" },
+	};
+	uint8_t q[32], m[32], mi[12], kid[16], sak[32], alt[32];
+
+	(void)state;
+	for (int i = 0; i < 32; i++) {
+		q[i] = (uint8_t)(0x40 + i);
+		m[i] = (uint8_t)(0xa0 + i);
+	}
+	unhex(mi, 12, "0102030405060708090a0b0c");
+	/* the ETSI GS QKD 014 example key_ID */
+	assert_int_equal(
+	    qs_uuid_parse(kid, "550e8400-e29b-41d4-a716-446655440000"), 0);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_int_equal(mka_qkd_derive_sak(
+				     q, 32, m, v[i].len, v[i].kn, mi, kid, sak),
+		    0);
+		assert_hex(sak, v[i].len, v[i].want);
+		second_path(q, 32, m, v[i].len, v[i].kn, mi, kid, alt);
+		assert_memory_equal(sak, alt, v[i].len);
+	}
+}
+
+/* Every input matters, and bad lengths are refused. */
+static void
+test_qkd_sak_inputs(void **state)
+{
+	uint8_t q[64] = { 1 }, m[32] = { 2 }, mi[12] = { 3 }, kid[16] = { 4 };
+	uint8_t base[32], x[32];
+
+	(void)state;
+	assert_int_equal(mka_qkd_derive_sak(q, 32, m, 32, 9, mi, kid, base), 0);
+	q[31] ^= 1;
+	assert_int_equal(mka_qkd_derive_sak(q, 32, m, 32, 9, mi, kid, x), 0);
+	assert_memory_not_equal(base, x, 32);
+	q[31] ^= 1;
+	m[0] ^= 1;
+	assert_int_equal(mka_qkd_derive_sak(q, 32, m, 32, 9, mi, kid, x), 0);
+	assert_memory_not_equal(base, x, 32);
+	m[0] ^= 1;
+	assert_int_equal(mka_qkd_derive_sak(q, 32, m, 32, 10, mi, kid, x), 0);
+	assert_memory_not_equal(base, x, 32);
+	mi[11] ^= 1;
+	assert_int_equal(mka_qkd_derive_sak(q, 32, m, 32, 9, mi, kid, x), 0);
+	assert_memory_not_equal(base, x, 32);
+	mi[11] ^= 1;
+	kid[15] ^= 1;
+	assert_int_equal(mka_qkd_derive_sak(q, 32, m, 32, 9, mi, kid, x), 0);
+	assert_memory_not_equal(base, x, 32);
+	kid[15] ^= 1;
+	/* a 128-bit SAK is not a prefix of the 256-bit one (L in info) */
+	assert_int_equal(mka_qkd_derive_sak(q, 32, m, 16, 9, mi, kid, x), 0);
+	assert_memory_not_equal(base, x, 16);
+	assert_int_equal(mka_qkd_derive_sak(q, 64, m, 32, 9, mi, kid, x), 0);
+	assert_int_equal(
+	    mka_qkd_derive_sak(q, 15, m, 32, 9, mi, kid, x), QS_ERR_INVAL);
+	assert_int_equal(
+	    mka_qkd_derive_sak(q, 65, m, 32, 9, mi, kid, x), QS_ERR_INVAL);
+	assert_int_equal(
+	    mka_qkd_derive_sak(q, 32, m, 24, 9, mi, kid, x), QS_ERR_INVAL);
+}
+
 int
 main(void)
 {
@@ -249,6 +404,9 @@ main(void)
 		cmocka_unit_test(test_ckn_context),
 		cmocka_unit_test(test_icv),
 		cmocka_unit_test(test_xpn_salt),
+		cmocka_unit_test(test_hkdf_rfc5869),
+		cmocka_unit_test(test_qkd_sak_vectors),
+		cmocka_unit_test(test_qkd_sak_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

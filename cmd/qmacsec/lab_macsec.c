@@ -1,0 +1,482 @@
+/*
+ * lab_macsec.c — the macsec-pair topology: two hosts in network
+ * namespaces joined by a veth pair, each running qmacsecd on its veth end
+ * with the same static SAK.
+ *
+ *   netns qs-<pid>-a                           netns qs-<pid>-b
+ *   10.77.0.1/24 qmacsec-a (TAP)               qmacsec-b (TAP) 10.77.0.2/24
+ *        |                                                 |
+ *     qmacsecd  -- veth-a ========== veth-b --  qmacsecd
+ *               (no address, IPv6 off: only MACsec on the wire)
+ *
+ * IPv6 is disabled in both namespaces (all, default, and each veth end)
+ * before the links go up, so the kernel sends no router solicitation,
+ * MLD or DAD frame: the wire carries MACsec frames only. The TAPs are
+ * created by qmacsecd after that and inherit IPv6 off too (their traffic
+ * would be protected anyway; this keeps captures to the test's own
+ * traffic).
+ *
+ * The namespaces are recorded in DIR/netns before they are created, the
+ * daemons in DIR/pids; `qmacsec lab down DIR` removes both.
+ */
+#include "lab.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/rand.h>
+
+#include "cmd_status.h"
+#include "lab_proc.h"
+
+#define READY_TIMEOUT_MS 10000
+
+/* One of the two hosts. */
+struct host {
+	char name[2]; /* "a" or "b" */
+	char netns[32];
+	char wire[16], tap[16];
+	char mac[18];
+	char ip[16]; /* 10.77.0.N */
+	char sock[PATH_MAX + 16];
+	char conf[PATH_MAX + 16];
+};
+
+struct mpair {
+	char dir[PATH_MAX];
+	const char *cipher;
+	size_t key_len;
+	struct host h[2];
+};
+
+static const struct {
+	const char *name;
+	size_t key_len;
+	bool xpn;
+} suites[] = {
+	{ "gcm-aes-128", 16, false },
+	{ "gcm-aes-256", 32, false },
+	{ "gcm-aes-xpn-128", 16, true },
+	{ "gcm-aes-xpn-256", 32, true },
+};
+
+/* run runs |argv| (argv[0] on PATH), output appended to DIR/lab-setup.log.
+ * Returns 0 if it exited 0. */
+static int
+run(const char *dir, const char *const argv[])
+{
+	char logp[PATH_MAX];
+	pid_t pid;
+	int st;
+
+	snprintf(logp, sizeof(logp), "%s/lab-setup.log", dir);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		FILE *fp = fopen(logp, "a");
+
+		if (fp != NULL) {
+			dup2(fileno(fp), 1);
+			dup2(fileno(fp), 2);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "lab: `%s %s %s ...` failed (see %s)\n",
+		    argv[0], argv[1], argv[2] ? argv[2] : "", logp);
+		return -1;
+	}
+	return 0;
+}
+
+#define RUN(dir, ...) run(dir, (const char *const[]){ __VA_ARGS__, NULL })
+
+/* ---- namespaces ---- */
+
+int
+lab_netns_down(const char *dir)
+{
+	char p[PATH_MAX], ns[64];
+	int n = 0;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/netns", dir);
+	fp = fopen(p, "r");
+	if (fp == NULL)
+		return -1;
+	while (fscanf(fp, "%63s", ns) == 1) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			execlp("ip", "ip", "netns", "del", ns, (char *)NULL);
+			_exit(127);
+		}
+		if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 0)
+			n++;
+	}
+	fclose(fp);
+	unlink(p);
+	return n;
+}
+
+static int
+make_netns(struct mpair *p)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text), "%s\n%s\n", p->h[0].netns, p->h[1].netns);
+	if (lab_write_file(p->dir, "netns", text, 0644) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		const char *ns = p->h[i].netns;
+
+		if (RUN(p->dir, "ip", "netns", "add", ns) != 0 ||
+		    RUN(p->dir, "ip", "netns", "exec", ns, "sysctl", "-q", "-w",
+			"net.ipv6.conf.all.disable_ipv6=1",
+			"net.ipv6.conf.default.disable_ipv6=1") != 0 ||
+		    RUN(p->dir, "ip", "-n", ns, "link", "set", "lo", "up") != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+make_veth(struct mpair *p)
+{
+	struct host *a = &p->h[0], *b = &p->h[1];
+	char key[64];
+
+	if (RUN(p->dir, "ip", "link", "add", a->wire, "netns", a->netns,
+		"address", a->mac, "type", "veth", "peer", "name", b->wire,
+		"netns", b->netns, "address", b->mac) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		struct host *h = &p->h[i];
+
+		/* Off before the link goes up: no RS, MLD or DAD in clear. */
+		snprintf(key, sizeof(key), "net.ipv6.conf.%s.disable_ipv6=1",
+		    h->wire);
+		if (RUN(p->dir, "ip", "netns", "exec", h->netns, "sysctl", "-q",
+			"-w", key) != 0 ||
+		    RUN(p->dir, "ip", "-n", h->netns, "link", "set", h->wire,
+			"up") != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- qmacsecd ---- */
+
+static int
+write_conf(const struct mpair *p, int i, const char *sak, const char *salt)
+{
+	const struct host *h = &p->h[i], *peer = &p->h[1 - i];
+	char text[PATH_MAX + 2048], name[16];
+	int n;
+
+	n = snprintf(text, sizeof(text),
+	    "# qmacsecd of lab host %s (written by qmacsec lab up "
+	    "macsec-pair)\n"
+	    "[qmacsecd]\ninterface = %s\ntap = %s\ncontrol_socket = %s\n"
+	    "[macsec]\ncipher = %s\nstatic_sak = %s\npeer_mac = %s\n%s%s%s"
+	    "[port]\nring_blocks = 8\n",
+	    h->name, h->wire, h->tap, h->sock, p->cipher, sak, peer->mac,
+	    salt[0] ? "salt = " : "", salt, salt[0] ? "\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		fprintf(stderr, "lab: the configuration of %s is too long\n",
+		    h->name);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%s.conf", h->name);
+	return lab_write_file(p->dir, name, text, 0600);
+}
+
+static int
+start_daemons(struct mpair *p)
+{
+	char prog[PATH_MAX], name[32];
+
+	if (lab_find_prog("qmacsecd", prog, sizeof(prog)) != 0) {
+		fprintf(stderr, "lab: cannot find qmacsecd\n");
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		char *argv[] = { prog, "-c", p->h[i].conf, NULL };
+
+		snprintf(name, sizeof(name), "qmacsecd-%s", p->h[i].name);
+		if (lab_spawn(p->dir, name, p->h[i].netns, argv) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* wait_ready waits until both daemons answer status. */
+static int
+wait_ready(struct mpair *p)
+{
+	char err[PATH_MAX + 128], name[32];
+	json_t *st;
+
+	for (int i = 0; i < 2; i++) {
+		int waited = 0;
+
+		snprintf(name, sizeof(name), "qmacsecd-%s", p->h[i].name);
+		while (qmacsecd_request(p->h[i].sock, "{\"cmd\":\"status\"}",
+			   1000, &st, err, sizeof(err)) != 0) {
+			if (!lab_alive(p->dir, name) ||
+			    waited >= READY_TIMEOUT_MS) {
+				fprintf(stderr,
+				    "lab: %s did not start: %s (see "
+				    "%s/%s.log)\n",
+				    name, err, p->dir, name);
+				return -1;
+			}
+			sleep_ms(50);
+			waited += 50;
+		}
+		json_decref(st);
+	}
+	return 0;
+}
+
+static int
+add_addresses(struct mpair *p)
+{
+	char cidr[24];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(cidr, sizeof(cidr), "%s/24", p->h[i].ip);
+		if (RUN(p->dir, "ip", "-n", p->h[i].netns, "addr", "add", cidr,
+			"dev", p->h[i].tap) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *
+host_json(const struct mpair *p, int i)
+{
+	const struct host *h = &p->h[i], *peer = &p->h[1 - i];
+	char sci[17], peer_sci[17], log[PATH_MAX + 32], cidr[24];
+
+	/* SCI = MAC || port 1 (qmacsecd's default macsec_port). */
+	snprintf(sci, sizeof(sci), "%.2s%.2s%.2s%.2s%.2s%.2s0001", h->mac,
+	    h->mac + 3, h->mac + 6, h->mac + 9, h->mac + 12, h->mac + 15);
+	snprintf(peer_sci, sizeof(peer_sci), "%.2s%.2s%.2s%.2s%.2s%.2s0001",
+	    peer->mac, peer->mac + 3, peer->mac + 6, peer->mac + 9,
+	    peer->mac + 12, peer->mac + 15);
+	snprintf(log, sizeof(log), "%s/qmacsecd-%s.log", p->dir, h->name);
+	snprintf(cidr, sizeof(cidr), "%s/24", h->ip);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+			 "s:s, s:s}",
+	    "name", h->name, "netns", h->netns, "wire", h->wire, "tap", h->tap,
+	    "mac", h->mac, "ip", h->ip, "cidr", cidr, "sci", sci, "peer_sci",
+	    peer_sci, "control_socket", h->sock, "config", h->conf, "log", log);
+}
+
+static int
+write_lab_json(const struct mpair *p)
+{
+	char path[PATH_MAX + 16];
+	json_t *root = json_pack("{s:s, s:s, s:s, s:[o, o]}", "topology",
+	    "macsec-pair", "dir", p->dir, "cipher", p->cipher, "hosts",
+	    host_json(p, 0), host_json(p, 1));
+	int rv;
+
+	if (root == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/lab.json", p->dir);
+	rv = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (rv != 0)
+		fprintf(stderr, "lab: cannot write %s\n", path);
+	return rv;
+}
+
+/* ---- up ---- */
+
+static void
+name_hosts(struct mpair *p)
+{
+	for (int i = 0; i < 2; i++) {
+		struct host *h = &p->h[i];
+		char c = (char)('a' + i);
+
+		snprintf(h->name, sizeof(h->name), "%c", c);
+		snprintf(
+		    h->netns, sizeof(h->netns), "qs-%d-%c", (int)getpid(), c);
+		snprintf(h->wire, sizeof(h->wire), "veth-%c", c);
+		snprintf(h->tap, sizeof(h->tap), "qmacsec-%c", c);
+		snprintf(
+		    h->mac, sizeof(h->mac), "02:71:73:00:00:%02x", 0xa + i);
+		snprintf(h->ip, sizeof(h->ip), "10.77.0.%d", i + 1);
+		snprintf(h->sock, sizeof(h->sock), "%s/%c.sock", p->dir, c);
+		snprintf(h->conf, sizeof(h->conf), "%s/%c.conf", p->dir, c);
+	}
+}
+
+/* check_args validates the cipher and the SAK before anything is made. */
+static int
+check_args(struct mpair *p, const char *sak, const char *cipher, bool *xpn)
+{
+	size_t n = strlen(sak);
+
+	p->cipher = NULL;
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		if (strcmp(cipher, suites[i].name) == 0) {
+			p->cipher = suites[i].name;
+			p->key_len = suites[i].key_len;
+			*xpn = suites[i].xpn;
+		}
+	}
+	if (p->cipher == NULL) {
+		fprintf(stderr,
+		    "lab: --cipher must be gcm-aes-128, gcm-aes-256, "
+		    "gcm-aes-xpn-128 or gcm-aes-xpn-256\n");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strchr("0123456789abcdefABCDEF", sak[i]) == NULL) {
+			fprintf(stderr,
+			    "lab: --static-sak: character %zu is not a hex "
+			    "digit\n",
+			    i + 1);
+			return -1;
+		}
+	}
+	if (n != 2 * p->key_len) {
+		fprintf(stderr,
+		    "lab: --static-sak: %s needs %zu hex digits (%zu octets), "
+		    "got %zu\n",
+		    p->cipher, 2 * p->key_len, p->key_len, n);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+prepare_dir(struct mpair *p, const char *dir)
+{
+	char f[PATH_MAX + 8];
+
+	if (geteuid() != 0) {
+		fprintf(stderr,
+		    "lab: macsec-pair needs root (network "
+		    "namespaces, TAP, AF_PACKET)\n");
+		return -1;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK) != 0) {
+		fprintf(stderr, "lab: macsec-pair needs /dev/net/tun\n");
+		return -1;
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "lab: cannot create %s: %s\n", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (realpath(dir, p->dir) == NULL)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		snprintf(f, sizeof(f), "%s/%s", p->dir, i ? "netns" : "pids");
+		if (access(f, F_OK) == 0) {
+			fprintf(stderr,
+			    "lab: %s holds a running lab; run `qmacsec lab "
+			    "down %s` first\n",
+			    p->dir, dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+bring_up(struct mpair *p, const char *sak, bool xpn)
+{
+	uint8_t salt[12];
+	char salt_hex[25] = "";
+
+	if (xpn) {
+		/* Static XPN needs a salt both ends share. */
+		if (RAND_bytes(salt, sizeof(salt)) != 1)
+			return -1;
+		for (size_t i = 0; i < sizeof(salt); i++)
+			snprintf(salt_hex + 2 * i, 3, "%02x", salt[i]);
+	}
+	if (write_conf(p, 0, sak, salt_hex) != 0 ||
+	    write_conf(p, 1, sak, salt_hex) != 0)
+		return -1;
+	if (make_netns(p) != 0 || make_veth(p) != 0 || start_daemons(p) != 0 ||
+	    wait_ready(p) != 0 || add_addresses(p) != 0 ||
+	    write_lab_json(p) != 0)
+		return -1;
+	return 0;
+}
+
+int
+lab_macsec_pair_up(const char *dir, const char *sak, const char *cipher)
+{
+	struct mpair p;
+	bool xpn = false;
+
+	memset(&p, 0, sizeof(p));
+	if (check_args(&p, sak, cipher, &xpn) != 0 || prepare_dir(&p, dir) != 0)
+		return -1;
+	name_hosts(&p);
+	if (bring_up(&p, sak, xpn) != 0) {
+		lab_stop_all(p.dir);
+		lab_netns_down(p.dir);
+		return -1;
+	}
+	printf("macsec-pair is up in %s (%s, static SAK)\n"
+	       "  a: netns %s, %s/24 on %s, wire %s %s\n"
+	       "  b: netns %s, %s/24 on %s, wire %s %s\n"
+	       "  try: ip netns exec %s ping %s\n"
+	       "       qmacsec status --lab %s --host a\n"
+	       "  see %s/lab.json; stop with: qmacsec lab down %s\n",
+	    p.dir, p.cipher, p.h[0].netns, p.h[0].ip, p.h[0].tap, p.h[0].wire,
+	    p.h[0].mac, p.h[1].netns, p.h[1].ip, p.h[1].tap, p.h[1].wire,
+	    p.h[1].mac, p.h[0].netns, p.h[1].ip, p.dir, p.dir, p.dir);
+	return 0;
+}
+
+int
+lab_macsec_pair_cmd(int argc, char **argv)
+{
+	const char *sak = NULL, *cipher = "gcm-aes-128";
+
+	for (int i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "--static-sak") == 0 && i + 1 < argc) {
+			sak = argv[++i];
+		} else if (strcmp(argv[i], "--cipher") == 0 && i + 1 < argc) {
+			cipher = argv[++i];
+		} else {
+			fprintf(stderr, "lab: unknown option %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (sak == NULL) {
+		fprintf(stderr, "lab: macsec-pair needs --static-sak HEX\n");
+		return 2;
+	}
+	return lab_macsec_pair_up(argv[3], sak, cipher) == 0 ? 0 : 1;
+}
