@@ -8,8 +8,7 @@
 # BUILD_DIR defaults to build-rel (meson setup build-rel -Dbuildtype=release
 # && ninja -C build-rel). Options after it go to kme-bench and override the
 # defaults below (e.g. --seconds 10, --form post, --clients 1,8). The
-# figures go to stdout, and as JSON to $KME_BENCH_JSON (default
-# kme-bench.json in the current directory).
+# figures go to stdout, and as JSON to the file $KME_BENCH_JSON if set.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,5 +42,9 @@ echo "run.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n), $(nproc) cores, $(u
 # --min-pool: before each key measurement wait until KME_A can serve
 # 20000 keys (the fast link makes ~2000 of its own keys per second), far
 # more than a 6 s measurement draws, so the pool never runs dry.
+json=()
+if [[ -n ${KME_BENCH_JSON:-} ]]; then
+	json=(--json "$KME_BENCH_JSON")
+fi
 "$bench" --lab "$dir/lab" --clients 1,8,64 --seconds 5 --warmup 1 \
-	--min-pool 20000 --json "${KME_BENCH_JSON:-kme-bench.json}" "$@"
+	--min-pool 20000 "${json[@]}" "$@"
