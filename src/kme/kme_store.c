@@ -89,6 +89,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_PIECE_BELOW] = "SELECT block_id,off,len FROM pieces"
 			  " WHERE block_id<?1 ORDER BY block_id,off",
 	[S_POOL_SUM] = "SELECT COALESCE(SUM(len),0) FROM pieces",
+	[S_POOL_SUM_PARITY] =
+	    "SELECT COALESCE(SUM(len),0) FROM pieces WHERE parity = ?",
 	[S_OWNED_SUM] =
 	    "SELECT COALESCE(SUM(len),0) FROM pieces WHERE parity=?1",
 	[S_RES_INS] = "INSERT INTO reservations(key_id,master,created,"

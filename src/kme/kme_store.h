@@ -320,7 +320,9 @@ enum kme_role kme_store_role(const struct kme_store *st);
  * |len| bytes (1..KME_STORE_MAX_BLOCK_BYTES) to the pool. Returns 0, or:
  *   QS_ERR_INVAL   bad id or length
  *   QS_ERR_EXISTS  this block_id was added before (even if consumed since)
- *   QS_ERR_BUSY    the pool would exceed max_pool_bytes: the link should
+ *   QS_ERR_BUSY    the block's owner (its parity) would hold more than
+ *                  half of max_pool_bytes, so that material the other KME
+ *                  never hands out cannot crowd out ours: the link should
  *                  stop filling until keys are taken
  *   QS_ERR_IO      SQLite failed
  */

@@ -43,13 +43,18 @@ kme_store_pool_add(
 		    (unsigned long long)block_id);
 		goto out;
 	}
-	if ((rv = ks_int64(st, ks_stmt(st, S_POOL_SUM), "sum pool", &used)) !=
-	    0)
+	/* Each owner (block parity) gets half of the cap: material the
+	 * other KME never hands out must not crowd out ours. */
+	s = ks_stmt(st, S_POOL_SUM_PARITY);
+	sqlite3_bind_int(s, 1, (int)(block_id & 1));
+	if ((rv = ks_int64(st, s, "sum pool", &used)) != 0)
 		goto out;
-	if ((uint64_t)used + len > st->max_pool_bytes) {
+	if ((uint64_t)used + len > st->max_pool_bytes / 2) {
 		rv = ks_fail(st, QS_ERR_BUSY,
-		    "pool full: %lld bytes held, cap %llu, block %llu has %zu",
-		    (long long)used, (unsigned long long)st->max_pool_bytes,
+		    "pool full: %lld bytes held for %s, half the cap %llu, "
+		    "block %llu has %zu",
+		    (long long)used, (block_id & 1) ? "bob" : "alice",
+		    (unsigned long long)st->max_pool_bytes,
 		    (unsigned long long)block_id, len);
 		goto out;
 	}

@@ -283,8 +283,9 @@ test_pool_add(void **state)
 	char path[160];
 
 	snprintf(path, sizeof(path), "%s/cap.db", f->dir);
+	/* a cap of 200: 100 for the even (alice) blocks, 100 for the odd */
 	assert_int_equal(
-	    kme_store_open(&st, path, KME_ROLE_ALICE, 100, NULL, 0), 0);
+	    kme_store_open(&st, path, KME_ROLE_ALICE, 200, NULL, 0), 0);
 	assert_int_equal(kme_store_pool_add(st, 0, buf, 60), 0);
 	assert_int_equal(kme_store_pool_add(st, 0, buf, 10), QS_ERR_EXISTS);
 	assert_non_null(strstr(kme_store_errmsg(st), "added before"));
@@ -292,8 +293,13 @@ test_pool_add(void **state)
 	assert_non_null(strstr(kme_store_errmsg(st), "pool full"));
 	assert_int_equal(kme_store_pool_add(st, 2, buf, 40), 0);
 	assert_int_equal(kme_store_pool_add(st, 4, buf, 1), QS_ERR_BUSY);
-	assert_int_equal(stats(st).pool_bytes, 100);
-	assert_int_equal(stats(st).c.added_bytes, 100);
+	/* the peer's full half does not crowd out ours, nor ours the peer's */
+	assert_int_equal(kme_store_pool_add(st, 1, buf, 64), 0);
+	assert_int_equal(kme_store_pool_add(st, 3, buf, 36), 0);
+	assert_int_equal(kme_store_pool_add(st, 5, buf, 1), QS_ERR_BUSY);
+	assert_int_equal(stats(st).pool_bytes, 200);
+	assert_int_equal(stats(st).owned_pool_bytes, 100);
+	assert_int_equal(stats(st).c.added_bytes, 200);
 	/* bad ids and lengths */
 	assert_int_equal(kme_store_pool_add(st, 6, buf, 0), QS_ERR_INVAL);
 	assert_int_equal(kme_store_pool_add(st, 6, NULL, 1), QS_ERR_INVAL);
@@ -307,7 +313,7 @@ test_pool_add(void **state)
 	assert_int_equal(reserve(f, st, 1, 60, slave_b, 1, UNTIL, &b), 0);
 	assert_int_equal(kme_store_pool_add(st, 0, buf, 10), QS_ERR_EXISTS);
 	assert_int_equal(kme_store_pool_add(st, 4, buf, 60), 0);
-	assert_int_equal(stats(st).pool_bytes, 100);
+	assert_int_equal(stats(st).pool_bytes, 200);
 	check_accounting(st);
 	kme_batch_free(&b);
 	kme_store_close(st);
