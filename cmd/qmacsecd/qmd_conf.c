@@ -9,6 +9,7 @@
 #include "qs_codec.h"
 #include "qs_conf.h"
 #include "qs_err.h"
+#include "qmd_sae_conf.h"
 
 /* The file as qs_conf parses it: text fields are checked and decoded into
  * struct qmd_conf by validate(). Key text lives here only until then. */
@@ -31,6 +32,8 @@ struct raw {
 	char salt[64];
 	char mka_cak[160];
 	char mka_ckn[160];
+	/* qkd holds [qkd], [lldp] and (via on_dyn) [policy]. */
+	struct qmd_sae_raw qkd;
 };
 
 #define K(sec, name, type, field, size, def, min, max, help)                  \
@@ -118,6 +121,39 @@ static const struct qs_conf_key qmd_keys[] = {
 	    "depth of the EAPOL/LLDP (uncontrolled port) queue"),
 	BOOL("port", "promisc", promisc, "false",
 	    "put the NIC in promiscuous mode"),
+	/* [qkd] and [lldp]: qmacsecd as an ETSI 014 SAE (qmd_sae_conf.h);
+	 * the [policy] keys go to agent_conf through on_dyn(). */
+	STR("qkd", "sae_id", qkd.sae_id, "",
+	    "our SAE_ID at the KME (empty: no QKD; then no other [qkd], "
+	    "[policy] or [lldp] key may be set)"),
+	STR("qkd", "peer_sae_id", qkd.peer_sae_id, "",
+	    "the SAE_ID of the encryptor at the other end of the link"),
+	STR("qkd", "kme_url", qkd.kme_url, "",
+	    "our KME's ETSI 014 URL, https://HOST[:PORT][/PREFIX] (an IP "
+	    "address: a name may block on lookup)"),
+	STR("qkd", "kme_id", qkd.kme_id, "",
+	    "the KME_ID our KME's certificate CN must equal"),
+	STR("qkd", "cert", qkd.cert, "", "our client certificate (PEM)"),
+	STR("qkd", "key", qkd.key, "", "its private key (PEM)"),
+	STR("qkd", "ca", qkd.ca, "",
+	    "the CA bundle the KME's certificate must chain to (PEM)"),
+	STR("qkd", "role", qkd.role, "",
+	    "master (enc_keys, announces key_IDs) or slave (dec_keys); the "
+	    "[policy] role key, which may be written here instead; derived "
+	    "(master = MKA Key Server) is refused until MKA runs"),
+	STR("qkd", "key_bytes", qkd.key_bytes, "",
+	    "key size in bytes (16..64, default 32); the [policy] key_bytes "
+	    "key, which may be written here instead"),
+	BOOL("lldp", "enable", qkd.lldp_enable, "false",
+	    "run the LLDP agent on the wire port: announces our SAE_ID and "
+	    "key_IDs, learns the peer's (needs [qkd])"),
+	U64("lldp", "tx_interval", qkd.lldp_tx_interval, "30", 1, 3600,
+	    "seconds between LLDPDUs (msgTxInterval)"),
+	U64("lldp", "hold", qkd.lldp_tx_hold, "4", 1, 100,
+	    "msgTxHold: the TTL we send is tx_interval x hold + 1"),
+	STR("lldp", "oui", qkd.lldp_oui, "0a:51:4b",
+	    "OUI of the key announcement TLV (default: a placeholder CID, "
+	    "not registered; use the same value on both ends)"),
 };
 
 #define NKEYS (sizeof(qmd_keys) / sizeof(qmd_keys[0]))
@@ -524,7 +560,9 @@ validate(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
 	    (rv = check_peer(r, c, name, err, errlen)) != 0 ||
 	    (rv = check_xpn(r, c, name, err, errlen)) != 0 ||
 	    (rv = check_sak(r, c, name, err, errlen)) != 0 ||
-	    (rv = check_mka(r, c, name, err, errlen)) != 0)
+	    (rv = check_mka(r, c, name, err, errlen)) != 0 ||
+	    (rv = qmd_sae_conf_check(
+		 &r->qkd, &c->qkd, &c->lldp, name, err, errlen)) != 0)
 		return rv;
 	c->batch = (unsigned)r->batch;
 	c->ring_blocks = (unsigned)r->ring_blocks;
@@ -552,14 +590,35 @@ finish(struct raw *r, int rv, struct qmd_conf *out, const char *name, char *err,
 	return 0;
 }
 
+/* on_dyn takes the sections the table does not list: [policy] only. */
+static int
+on_dyn(void *out, const char *section, const char *name, const char *value,
+    char *err, size_t errlen)
+{
+	struct raw *r = out;
+
+	if (strcmp(section, AGENT_CONF_SECTION) != 0 || name == NULL) {
+		snprintf(err, errlen, "unknown section");
+		return QS_ERR_CONFIG;
+	}
+	return qmd_sae_conf_policy_key(&r->qkd, name, value, err, errlen);
+}
+
+static void
+raw_init(struct raw *r)
+{
+	memset(r, 0, sizeof(*r));
+	qmd_sae_raw_init(&r->qkd);
+}
+
 int
 qmd_conf_load(struct qmd_conf *out, const char *path, char *err, size_t errlen)
 {
 	struct raw r;
 	int rv;
 
-	memset(&r, 0, sizeof(r));
-	rv = qs_conf_load(qmd_keys, NKEYS, &r, NULL, path, err, errlen);
+	raw_init(&r);
+	rv = qs_conf_load(qmd_keys, NKEYS, &r, on_dyn, path, err, errlen);
 	return finish(&r, rv, out, path, err, errlen);
 }
 
@@ -570,9 +629,9 @@ qmd_conf_load_string(struct qmd_conf *out, const char *text, const char *name,
 	struct raw r;
 	int rv;
 
-	memset(&r, 0, sizeof(r));
+	raw_init(&r);
 	rv = qs_conf_load_string(
-	    qmd_keys, NKEYS, &r, NULL, text, name, err, errlen);
+	    qmd_keys, NKEYS, &r, on_dyn, text, name, err, errlen);
 	return finish(&r, rv, out, name, err, errlen);
 }
 
@@ -601,4 +660,8 @@ qmd_conf_print(FILE *fp)
 	    "# with the same static_sak (the PNs, and so the GCM IVs, would "
 	    "repeat).\n\n");
 	qs_conf_print(qmd_keys, NKEYS, fp);
+	fprintf(fp,
+	    "\n# The fail-closed key-lifetime policy of the QKD keys "
+	    "(docs/policy.md);\n# only with [qkd] sae_id.\n");
+	agent_conf_print(fp);
 }

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "qmd_sae_conf.h"
 #include "qs_secret.h"
 #include "secy.h"
 
@@ -113,6 +114,12 @@ struct qmd_conf {
 	unsigned ring_blocks;
 	unsigned ctl_slots;
 	bool promisc;
+
+	/* qkd is the [qkd] + [policy] configuration (qmacsecd as an ETSI
+	 * 014 SAE; validated only until the QKD key source lands). */
+	struct qmd_sae_conf qkd;
+	/* lldp is the [lldp] section (the key_ID exchange over LLDP). */
+	struct qmd_lldp_conf lldp;
 };
 
 /* qmd_conf_load reads |path| into |out|. Returns 0, QS_ERR_IO (file
