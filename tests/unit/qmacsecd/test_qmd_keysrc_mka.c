@@ -475,6 +475,10 @@ test_ciphers(void **state)
 			assert_string_equal(
 			    json_string_value(mka_get(o, "cipher_suite")),
 			    cases[i].want);
+			/* the top-level cipher is the one in use too */
+			assert_string_equal(
+			    json_string_value(json_object_get(o, "cipher")),
+			    cases[i].want);
 			json_decref(o);
 			secy_tx_sc_get_stats((e ? &b : &a)->secy, &tx);
 			assert_true(
