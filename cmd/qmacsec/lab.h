@@ -4,7 +4,7 @@
  *	qmacsec lab up kme-pair DIR [--eve]   two KMEs + QKD link (+ Eve)
  *	qmacsec lab up macsec-pair DIR --static-sak HEX [--cipher C]
  *	qmacsec lab up macsec-pair DIR --cak HEX --ckn HEX [--cipher C]
- *	    [--rekey-period S] [--sak-retire-time S]
+ *	    [--rekey-period S] [--sak-retire-time S] [--pn-threshold N]
  *	                                      two qmacsecd in netns over veth
  *	                                      (static SAK, or MKA PSK)
  *	qmacsec lab down DIR                  stop everything DIR started

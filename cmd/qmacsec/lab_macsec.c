@@ -61,6 +61,8 @@ struct lab_keys {
 	/* rekey_period / retire_time: [mka] rekey_period and
 	 * sak_retire_time as given (NULL: qmacsecd's defaults). */
 	const char *rekey_period, *retire_time;
+	/* pn_threshold: [macsec] pn_threshold as given (NULL: default). */
+	const char *pn_threshold;
 };
 
 struct mpair {
@@ -198,19 +200,24 @@ static int
 key_text(const struct mpair *p, int i, const char *salt, char *out, size_t cap)
 {
 	const struct lab_keys *k = &p->keys;
+	char pn[64] = "";
 	int n;
+
+	if (k->pn_threshold != NULL)
+		snprintf(
+		    pn, sizeof(pn), "pn_threshold = %s\n", k->pn_threshold);
 
 	if (k->sak != NULL)
 		n = snprintf(out, cap,
-		    "[macsec]\ncipher = %s\nstatic_sak = %s\npeer_mac = %s\n"
+		    "[macsec]\ncipher = %s\n%sstatic_sak = %s\npeer_mac = %s\n"
 		    "%s%s%s",
-		    p->cipher, k->sak, p->h[1 - i].mac,
+		    p->cipher, pn, k->sak, p->h[1 - i].mac,
 		    salt[0] ? "salt = " : "", salt, salt[0] ? "\n" : "");
 	else
 		n = snprintf(out, cap,
-		    "[macsec]\ncipher = %s\n[mka]\nmka_cak = %s\n"
+		    "[macsec]\ncipher = %s\n%s[mka]\nmka_cak = %s\n"
 		    "mka_ckn = %s\nmka_priority = %d\n%s%s%s%s%s%s",
-		    p->cipher, k->cak, k->ckn, i == 0 ? 16 : 32,
+		    p->cipher, pn, k->cak, k->ckn, i == 0 ? 16 : 32,
 		    k->rekey_period ? "rekey_period = " : "",
 		    k->rekey_period ? k->rekey_period : "",
 		    k->rekey_period ? "\n" : "",
@@ -426,6 +433,14 @@ check_keys(struct mpair *p)
 	size_t sak_digits[] = { 2 * p->key_len, 0 },
 	       cak_digits[] = { 32, 64, 0 }, ckn_digits[33];
 
+	if (k->pn_threshold != NULL &&
+	    (strlen(k->pn_threshold) == 0 || strlen(k->pn_threshold) > 10 ||
+		strspn(k->pn_threshold, "0123456789") !=
+		    strlen(k->pn_threshold))) {
+		fprintf(stderr, "lab: --pn-threshold: not a PN: %s\n",
+		    k->pn_threshold);
+		return -1;
+	}
 	if (k->sak != NULL) {
 		if (check_hex(k->sak, "--static-sak", sak_digits) != 0) {
 			fprintf(stderr,
@@ -590,7 +605,9 @@ lab_macsec_pair_cmd(int argc, char **argv)
 		    !opt_value(
 			argc, argv, &i, "--rekey-period", &k.rekey_period) &&
 		    !opt_value(
-			argc, argv, &i, "--sak-retire-time", &k.retire_time)) {
+			argc, argv, &i, "--sak-retire-time", &k.retire_time) &&
+		    !opt_value(
+			argc, argv, &i, "--pn-threshold", &k.pn_threshold)) {
 			fprintf(stderr, "lab: unknown option %s\n", argv[i]);
 			return 2;
 		}
@@ -600,7 +617,8 @@ lab_macsec_pair_cmd(int argc, char **argv)
 	    (k.sak != NULL && (k.rekey_period || k.retire_time))) {
 		fprintf(stderr,
 		    "lab: macsec-pair needs --static-sak HEX, or --cak HEX "
-		    "--ckn HEX [--rekey-period S] [--sak-retire-time S]\n");
+		    "--ckn HEX [--rekey-period S] [--sak-retire-time S]; "
+		    "[--cipher C] [--pn-threshold N] with either\n");
 		return 2;
 	}
 	return lab_macsec_pair_start(argv[3], &k, cipher) == 0 ? 0 : 1;

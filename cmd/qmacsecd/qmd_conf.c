@@ -21,7 +21,7 @@ struct raw {
 	char cipher[32];
 	char csindex[8];
 	bool integ_only, replay_protect, send_sci, promisc;
-	uint64_t replay_window, port, peer_port, mka_priority;
+	uint64_t replay_window, port, peer_port, mka_priority, pn_threshold;
 	uint64_t batch, ring_blocks, ctl_slots;
 	char validate[16];
 	char static_sak[160];
@@ -79,6 +79,9 @@ static const struct qs_conf_key qmd_keys[] = {
 	    "replay protection (wpa_supplicant's default is off; ours is on)"),
 	U64("macsec", "macsec_replay_window", replay_window, "0", 0,
 	    4294967295.0, "replay window in PNs (0: strict order)"),
+	U64("macsec", "pn_threshold", pn_threshold, "0", 0, 4294967295.0,
+	    "transmit PN at which a new SAK is due (MKA rekeys; static logs "
+	    "an alarm); 0: 0xC0000000, or 0xC000000000000000 for XPN"),
 	STR("macsec", "validate_frames", validate, "strict",
 	    "validateFrames: strict, check or disabled (802.1AE 10.7.8)"),
 	BOOL("macsec", "send_sci", send_sci, "true",
@@ -334,6 +337,7 @@ check_macsec(const struct raw *r, struct qmd_conf *c, const char *name,
 	c->integ_only = r->integ_only;
 	c->replay_protect = r->replay_protect;
 	c->replay_window = (uint32_t)r->replay_window;
+	c->pn_threshold = r->pn_threshold;
 	c->send_sci = r->send_sci;
 	c->port = (uint16_t)r->port;
 	if (strcmp(r->validate, "strict") == 0)

@@ -81,6 +81,9 @@ struct qmd_conf {
 	 * macsec_replay_window. */
 	bool replay_protect;
 	uint32_t replay_window;
+	/* pn_threshold is the PN-exhaustion threshold of transmit SAs (0:
+	 * the SecY's defaults, 0xC0000000 / 0xC000000000000000). */
+	uint64_t pn_threshold;
 	/* validate is validate_frames. */
 	enum secy_validate validate;
 	/* send_sci puts an explicit SCI in every SecTAG. */

@@ -70,6 +70,8 @@ make_secy(struct qmd *d)
 	s.cipher_suite = c->cipher_suite;
 	s.include_sci = c->send_sci;
 	s.end_station = !c->send_sci && c->port == SECY_PORT_ES;
+	s.pn_threshold_32 = c->pn_threshold;
+	s.pn_threshold_64 = c->pn_threshold;
 	s.on_pn_threshold = on_pn_threshold;
 	s.cb_ctx = d;
 	if ((rv = secy_new(&d->secy, &s)) != 0 ||

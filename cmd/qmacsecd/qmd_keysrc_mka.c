@@ -31,6 +31,8 @@ struct ks_mka {
 	uint64_t cipher_suite;
 	bool integ_only;
 	uint64_t rekey_period, retire_time;
+	/* pn_threshold is the KaY's PN threshold (0: the standard's). */
+	uint64_t pn_threshold;
 	/* rxsc[0..n_rxsc) are the receive SCs the KaY created. */
 	uint64_t rxsc[SECY_MAX_RX_SC];
 	size_t n_rxsc;
@@ -281,6 +283,7 @@ kay_start(struct ks_mka *m, qs_tstamp now)
 	s.cipher_suite = m->cipher_suite;
 	s.rekey_period = m->rekey_period;
 	s.retire_time = m->retire_time;
+	s.pn_threshold = m->pn_threshold;
 	s.rand = m->head.env.rand != NULL ? *m->head.env.rand : qs_rand_system;
 	s.secy = &secy_ops;
 	s.secy_ctx = m;
@@ -507,6 +510,7 @@ qmd_keysrc_mka_new(struct qmd_keysrc **out, const struct qmd_conf *c,
 	m->integ_only = c->integ_only;
 	m->rekey_period = c->rekey_period_ns;
 	m->retire_time = c->retire_time_ns;
+	m->pn_threshold = c->pn_threshold;
 	*out = &m->head;
 	return 0;
 }

@@ -11,7 +11,11 @@ themselves.
    may be refused, late, invalid or without an SA. A capture of the whole
    run on a's veth holds only MACsec and EAPOL-MKA frames, every MACsec
    frame with E=C=1, no datagram's marker readable, and all four ANs used.
-3. rekey_period: the Key Server rekeys by itself.
+3. PN threshold (--pn-threshold 2000, GCM-AES-XPN-256): under the UDP
+   streams the transmit SAs cross the threshold; the SecY reports it from
+   its transmit thread, the Key Server rekeys (its own SA, or the peer's
+   SAK Use): every datagram still arrives once.
+4. rekey_period: the Key Server rekeys by itself.
 """
 import json
 import os
@@ -218,6 +222,42 @@ def hitless():
         cleanup.run()
 
 
+def pn_threshold():
+    cleanup = mk.Cleanup()
+    try:
+        lab = psk_lab(cleanup, "gcm-aes-xpn-256", "--pn-threshold", "2000",
+                      "--sak-retire-time", "0.2")
+        kn0 = wait_secured(lab)[0]["active_kn"]
+        mk.nsexec(lab.a["netns"], ["ping", "-c", "1", "-W", "2",
+                                   lab.b["ip"]])
+        streams = [Stream(cleanup, lab.a, lab.b, 7003),
+                   Stream(cleanup, lab.b, lab.a, 7004)]
+        time.sleep(8)
+        for s in streams:
+            s.stop_sender()
+        time.sleep(0.5)
+        for s in streams:
+            s.stop_receiver()
+        a, b = status(lab.a), status(lab.b)
+        n = a["mka"]["counters"]["rekey_pn"]
+        assert n >= 2 and a["active_kn"] >= kn0 + 2, a["mka"]
+        assert a["key_source"]["pn_threshold_events"] >= 1, a["key_source"]
+        assert b["key_source"]["pn_threshold_events"] >= 1, b["key_source"]
+        assert b["active_kn"] == a["active_kn"]
+        lab.down()
+        print("ok: PN threshold 2000 (XPN-256): %d rekeys at the threshold "
+              "in 8 s (SecY reports: a %d, b %d), %d and %d datagrams, none "
+              "lost" % (n, a["key_source"]["pn_threshold_events"],
+                        b["key_source"]["pn_threshold_events"],
+                        streams[0].sent, streams[1].sent))
+    except BaseException:
+        if "lab" in locals():
+            lab.dump_logs()
+        raise
+    finally:
+        cleanup.run()
+
+
 def periodic():
     cleanup = mk.Cleanup()
     try:
@@ -246,6 +286,7 @@ def main():
     for c in CIPHERS:
         one_cipher(c)
     hitless()
+    pn_threshold()
     periodic()
     print("PASS")
 

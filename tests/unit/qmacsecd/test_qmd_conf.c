@@ -274,6 +274,14 @@ test_key_sources(void **state)
 	    0);
 	assert_true(c.rekey_period_ns == 0);
 	assert_true(c.retire_time_ns == 3000000000ULL);
+	assert_true(c.pn_threshold == 0);
+	qmd_conf_free(&c);
+	assert_int_equal(
+	    load(&c,
+		BASE "key_source = mka\n[macsec]\npn_threshold = "
+		     "5000\n[mka]\nmka_cak = " SAK128 "\nmka_ckn = 01\n"),
+	    0);
+	assert_true(c.pn_threshold == 5000);
 	qmd_conf_free(&c);
 	expect_error(BASE "key_source = mka\n[mka]\nmka_cak = " SAK128
 			  "\nmka_ckn = 01\nsak_retire_time = 0.01\n",
@@ -326,9 +334,9 @@ test_print(void **state)
 		"macsec_replay_protect", "macsec_replay_window",
 		"validate_frames", "send_sci", "macsec_port", "static_sak",
 		"peer_mac", "peer_port", "peer_sci", "ssci", "peer_ssci",
-		"salt", "mka_cak", "mka_ckn", "mka_priority", "rekey_period",
-		"sak_retire_time", "batch", "ring_blocks", "ctl_slots",
-		"promisc" };
+		"salt", "pn_threshold", "mka_cak", "mka_ckn", "mka_priority",
+		"rekey_period", "sak_retire_time", "batch", "ring_blocks",
+		"ctl_slots", "promisc" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		char want[64];
 
