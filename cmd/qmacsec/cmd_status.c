@@ -214,7 +214,8 @@ counters(json_t *o, const char *indent)
 		int n;
 
 		if (!json_is_integer(v) || strcmp(k, "an") == 0 ||
-		    strcmp(k, "kn") == 0 || strstr(k, "_pn") != NULL)
+		    strcmp(k, "kn") == 0 || strcmp(k, "next_pn") == 0 ||
+		    strcmp(k, "lowest_pn") == 0)
 			continue;
 		n = snprintf(item, sizeof(item), "%s %lld", k,
 		    (long long)json_integer_value(v));
@@ -273,6 +274,71 @@ print_state(json_t *st)
 	printf("\n");
 }
 
+static long long
+num(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static void
+print_peers(json_t *ca, const char *which, const char *label)
+{
+	json_t *peers = json_object_get(ca, which), *q;
+	size_t i;
+
+	printf(
+	    "            %s:%s", label, json_array_size(peers) ? "" : " none");
+	json_array_foreach(peers, i, q) printf(
+	    "%s SCI %s (MI %s, MN %lld, priority %lld, KN %lld)", i ? "," : "",
+	    str(q, "sci"), str(q, "mi"), num(q, "mn"), num(q, "ks_priority"),
+	    num(q, "latest_kn") ? num(q, "latest_kn") : num(q, "old_kn"));
+	printf("\n");
+}
+
+/* print_mka prints the "mka" object: CP, Key Server, keys, each CA with
+ * its peers, and the KaY counters. */
+static void
+print_mka(json_t *mka)
+{
+	json_t *ks = json_object_get(mka, "key_server"), *ca;
+	size_t i;
+
+	if (!json_is_object(mka)) {
+		printf("  MKA       not running\n");
+		return;
+	}
+	printf("  MKA       CP %s (connect %s), port %s, %s\n",
+	    str(mka, "cp_state"), str(mka, "connect"),
+	    json_is_true(json_object_get(mka, "controlled_port")) ? "open"
+								  : "closed",
+	    str(mka, "cipher_suite"));
+	if (json_is_object(ks))
+		printf("            Key Server %s%s\n", str(ks, "sci"),
+		    json_is_true(json_object_get(ks, "us")) ? " (us)" : "");
+	else
+		printf("            no Key Server elected\n");
+	if (json_is_integer(json_object_get(mka, "tx_kn")))
+		printf(
+		    "            transmitting with AN %lld KN %lld, %lld SAK "
+		    "rekeys\n",
+		    num(mka, "tx_an"), num(mka, "tx_kn"),
+		    num(mka, "sak_rekeys"));
+	json_array_foreach(json_object_get(mka, "cas"), i, ca)
+	{
+		printf("    CA CKN %s%s: MI %s, MN %lld, last KN distributed "
+		       "%lld\n",
+		    str(ca, "ckn"),
+		    json_is_true(json_object_get(ca, "principal"))
+			? " (principal)"
+			: "",
+		    str(ca, "mi"), num(ca, "mn"), num(ca, "last_kn"));
+		print_peers(ca, "live_peers", "live peers");
+		print_peers(ca, "potential_peers", "potential peers");
+	}
+	printf("    KaY counters\n");
+	counters(json_object_get(mka, "counters"), "      ");
+}
+
 static void
 print_summary(json_t *st)
 {
@@ -313,9 +379,7 @@ print_summary(json_t *st)
 		printf("  port\n");
 		counters(json_object_get(st, "port"), "      ");
 	}
-	printf("  MKA       %s\n",
-	    json_is_null(mka) || mka == NULL ? "not running"
-					     : str(mka, "state"));
+	print_mka(mka);
 }
 
 static int

@@ -4,7 +4,10 @@
  *	qmacsec lab up kme-pair DIR [--eve] [--fast-link]
  *	                                      two KMEs + QKD link (+ Eve)
  *	qmacsec lab up macsec-pair DIR --static-sak HEX [--cipher C]
+ *	qmacsec lab up macsec-pair DIR --cak HEX --ckn HEX [--cipher C]
+ *	    [--rekey-period S] [--sak-retire-time S] [--pn-threshold N]
  *	                                      two qmacsecd in netns over veth
+ *	                                      (static SAK, or MKA PSK)
  *	qmacsec lab down DIR                  stop everything DIR started
  *
  * Every topology writes DIR/lab.json describing what runs where, with
@@ -33,9 +36,18 @@ int lab_kme_pair_up(const char *dir, bool eve, bool fast_link);
  * removed). */
 int lab_macsec_pair_up(const char *dir, const char *sak, const char *cipher);
 
-/* lab_macsec_pair_cmd parses `lab up macsec-pair DIR --static-sak HEX
- * [--cipher C]` (argv[0] is "lab") and runs lab_macsec_pair_up. Returns
- * the exit status. */
+struct lab_keys;
+
+/* lab_macsec_pair_start is lab_macsec_pair_up with the keys of |keys|
+ * (static SAK, or MKA CAK/CKN and timers; struct lab_keys is in
+ * lab_macsec.c). Same returns. */
+int lab_macsec_pair_start(
+    const char *dir, const struct lab_keys *keys, const char *cipher);
+
+/* lab_macsec_pair_cmd parses `lab up macsec-pair DIR (--static-sak HEX |
+ * --cak HEX --ckn HEX [--rekey-period S] [--sak-retire-time S])
+ * [--cipher C]` (argv[0] is "lab") and starts the pair. Returns the exit
+ * status. */
 int lab_macsec_pair_cmd(int argc, char **argv);
 
 /* lab_netns_down deletes the network namespaces listed in DIR/netns and

@@ -1,7 +1,9 @@
 /*
  * lab_macsec.c — the macsec-pair topology: two hosts in network
  * namespaces joined by a veth pair, each running qmacsecd on its veth end
- * with the same static SAK.
+ * with the same static SAK, or (--cak/--ckn) with MKA and the same
+ * pre-shared CAK: a has Key Server priority 16, b 32, so a is the Key
+ * Server.
  *
  *   netns qs-<pid>-a                           netns qs-<pid>-b
  *   10.77.0.1/24 qmacsec-a (TAP)               qmacsec-b (TAP) 10.77.0.2/24
@@ -50,10 +52,24 @@ struct host {
 	char conf[PATH_MAX + 16];
 };
 
+/* What keys the pair: a static SAK, or MKA with a pre-shared CAK. */
+struct lab_keys {
+	/* sak is the static SAK (hex), or NULL for MKA. */
+	const char *sak;
+	/* cak/ckn are the MKA pre-shared key and name (hex). */
+	const char *cak, *ckn;
+	/* rekey_period / retire_time: [mka] rekey_period and
+	 * sak_retire_time as given (NULL: qmacsecd's defaults). */
+	const char *rekey_period, *retire_time;
+	/* pn_threshold: [macsec] pn_threshold as given (NULL: default). */
+	const char *pn_threshold;
+};
+
 struct mpair {
 	char dir[PATH_MAX];
 	const char *cipher;
 	size_t key_len;
+	struct lab_keys keys;
 	struct host h[2];
 };
 
@@ -179,21 +195,54 @@ make_veth(struct mpair *p)
 
 /* ---- qmacsecd ---- */
 
+/* key_text writes the key part of host |i|'s configuration. */
 static int
-write_conf(const struct mpair *p, int i, const char *sak, const char *salt)
+key_text(const struct mpair *p, int i, const char *salt, char *out, size_t cap)
 {
-	const struct host *h = &p->h[i], *peer = &p->h[1 - i];
-	char text[PATH_MAX + 2048], name[16];
+	const struct lab_keys *k = &p->keys;
+	char pn[64] = "";
 	int n;
 
-	n = snprintf(text, sizeof(text),
-	    "# qmacsecd of lab host %s (written by qmacsec lab up "
-	    "macsec-pair)\n"
-	    "[qmacsecd]\ninterface = %s\ntap = %s\ncontrol_socket = %s\n"
-	    "[macsec]\ncipher = %s\nstatic_sak = %s\npeer_mac = %s\n%s%s%s"
-	    "[port]\nring_blocks = 8\n",
-	    h->name, h->wire, h->tap, h->sock, p->cipher, sak, peer->mac,
-	    salt[0] ? "salt = " : "", salt, salt[0] ? "\n" : "");
+	if (k->pn_threshold != NULL)
+		snprintf(
+		    pn, sizeof(pn), "pn_threshold = %s\n", k->pn_threshold);
+
+	if (k->sak != NULL)
+		n = snprintf(out, cap,
+		    "[macsec]\ncipher = %s\n%sstatic_sak = %s\npeer_mac = %s\n"
+		    "%s%s%s",
+		    p->cipher, pn, k->sak, p->h[1 - i].mac,
+		    salt[0] ? "salt = " : "", salt, salt[0] ? "\n" : "");
+	else
+		n = snprintf(out, cap,
+		    "[macsec]\ncipher = %s\n%s[mka]\nmka_cak = %s\n"
+		    "mka_ckn = %s\nmka_priority = %d\n%s%s%s%s%s%s",
+		    p->cipher, pn, k->cak, k->ckn, i == 0 ? 16 : 32,
+		    k->rekey_period ? "rekey_period = " : "",
+		    k->rekey_period ? k->rekey_period : "",
+		    k->rekey_period ? "\n" : "",
+		    k->retire_time ? "sak_retire_time = " : "",
+		    k->retire_time ? k->retire_time : "",
+		    k->retire_time ? "\n" : "");
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+static int
+write_conf(const struct mpair *p, int i, const char *salt)
+{
+	const struct host *h = &p->h[i];
+	char text[PATH_MAX + 2048], keys[1024], name[16];
+	int n = -1;
+
+	if (key_text(p, i, salt, keys, sizeof(keys)) == 0)
+		n = snprintf(text, sizeof(text),
+		    "# qmacsecd of lab host %s (written by qmacsec lab up "
+		    "macsec-pair)\n"
+		    "[qmacsecd]\ninterface = %s\ntap = %s\n"
+		    "control_socket = %s\nkey_source = %s\n%s"
+		    "[port]\nring_blocks = 8\n",
+		    h->name, h->wire, h->tap, h->sock,
+		    p->keys.sak != NULL ? "static" : "mka", keys);
 	if (n < 0 || (size_t)n >= sizeof(text)) {
 		fprintf(stderr, "lab: the configuration of %s is too long\n",
 		    h->name);
@@ -298,9 +347,10 @@ static int
 write_lab_json(const struct mpair *p)
 {
 	char path[PATH_MAX + 16];
-	json_t *root = json_pack("{s:s, s:s, s:s, s:[o, o]}", "topology",
-	    "macsec-pair", "dir", p->dir, "cipher", p->cipher, "hosts",
-	    host_json(p, 0), host_json(p, 1));
+	json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:[o, o]}", "topology",
+	    "macsec-pair", "dir", p->dir, "cipher", p->cipher, "key_source",
+	    p->keys.sak != NULL ? "static" : "mka", "hosts", host_json(p, 0),
+	    host_json(p, 1));
 	int rv;
 
 	if (root == NULL)
@@ -335,12 +385,88 @@ name_hosts(struct mpair *p)
 	}
 }
 
-/* check_args validates the cipher and the SAK before anything is made. */
+/* check_hex checks that |v| is hex of one of the allowed lengths (in
+ * digits, 0-terminated list); |what| names the option. */
 static int
-check_args(struct mpair *p, const char *sak, const char *cipher, bool *xpn)
+check_hex(const char *v, const char *what, const size_t *digits)
 {
-	size_t n = strlen(sak);
+	size_t n = strlen(v);
 
+	for (size_t i = 0; i < n; i++) {
+		if (strchr("0123456789abcdefABCDEF", v[i]) == NULL) {
+			fprintf(stderr,
+			    "lab: %s: character %zu is not a hex digit\n", what,
+			    i + 1);
+			return -1;
+		}
+	}
+	for (; *digits != 0; digits++)
+		if (n == *digits)
+			return 0;
+	fprintf(
+	    stderr, "lab: %s: %zu hex digits is not a valid length\n", what, n);
+	return -1;
+}
+
+static int
+check_seconds(const char *v, const char *what)
+{
+	char *end;
+	double d;
+
+	if (v == NULL)
+		return 0;
+	d = strtod(v, &end);
+	if (*v == '\0' || *end != '\0' || !(d >= 0 && d <= 86400)) {
+		fprintf(
+		    stderr, "lab: %s: not a number of seconds: %s\n", what, v);
+		return -1;
+	}
+	return 0;
+}
+
+/* check_keys validates the SAK, or the CAK and CKN. */
+static int
+check_keys(struct mpair *p)
+{
+	const struct lab_keys *k = &p->keys;
+	size_t sak_digits[] = { 2 * p->key_len, 0 },
+	       cak_digits[] = { 32, 64, 0 }, ckn_digits[33];
+
+	if (k->pn_threshold != NULL &&
+	    (strlen(k->pn_threshold) == 0 || strlen(k->pn_threshold) > 10 ||
+		strspn(k->pn_threshold, "0123456789") !=
+		    strlen(k->pn_threshold))) {
+		fprintf(stderr, "lab: --pn-threshold: not a PN: %s\n",
+		    k->pn_threshold);
+		return -1;
+	}
+	if (k->sak != NULL) {
+		if (check_hex(k->sak, "--static-sak", sak_digits) != 0) {
+			fprintf(stderr,
+			    "lab: --static-sak: %s needs %zu hex digits (%zu "
+			    "octets)\n",
+			    p->cipher, 2 * p->key_len, p->key_len);
+			return -1;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < 32; i++)
+		ckn_digits[i] = 2 * (i + 1);
+	ckn_digits[32] = 0;
+	if (check_hex(k->cak, "--cak (32 or 64 digits)", cak_digits) != 0 ||
+	    check_hex(k->ckn, "--ckn (2..64 digits, whole octets)",
+		ckn_digits) != 0 ||
+	    check_seconds(k->rekey_period, "--rekey-period") != 0 ||
+	    check_seconds(k->retire_time, "--sak-retire-time") != 0)
+		return -1;
+	return 0;
+}
+
+/* check_args validates the cipher and the keys before anything is made. */
+static int
+check_args(struct mpair *p, const char *cipher, bool *xpn)
+{
 	p->cipher = NULL;
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		if (strcmp(cipher, suites[i].name) == 0) {
@@ -355,23 +481,7 @@ check_args(struct mpair *p, const char *sak, const char *cipher, bool *xpn)
 		    "gcm-aes-xpn-128 or gcm-aes-xpn-256\n");
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (strchr("0123456789abcdefABCDEF", sak[i]) == NULL) {
-			fprintf(stderr,
-			    "lab: --static-sak: character %zu is not a hex "
-			    "digit\n",
-			    i + 1);
-			return -1;
-		}
-	}
-	if (n != 2 * p->key_len) {
-		fprintf(stderr,
-		    "lab: --static-sak: %s needs %zu hex digits (%zu octets), "
-		    "got %zu\n",
-		    p->cipher, 2 * p->key_len, p->key_len, n);
-		return -1;
-	}
-	return 0;
+	return check_keys(p);
 }
 
 static int
@@ -410,20 +520,19 @@ prepare_dir(struct mpair *p, const char *dir)
 }
 
 static int
-bring_up(struct mpair *p, const char *sak, bool xpn)
+bring_up(struct mpair *p, bool xpn)
 {
 	uint8_t salt[12];
 	char salt_hex[25] = "";
 
-	if (xpn) {
+	if (xpn && p->keys.sak != NULL) {
 		/* Static XPN needs a salt both ends share. */
 		if (RAND_bytes(salt, sizeof(salt)) != 1)
 			return -1;
 		for (size_t i = 0; i < sizeof(salt); i++)
 			snprintf(salt_hex + 2 * i, 3, "%02x", salt[i]);
 	}
-	if (write_conf(p, 0, sak, salt_hex) != 0 ||
-	    write_conf(p, 1, sak, salt_hex) != 0)
+	if (write_conf(p, 0, salt_hex) != 0 || write_conf(p, 1, salt_hex) != 0)
 		return -1;
 	if (make_netns(p) != 0 || make_veth(p) != 0 || start_daemons(p) != 0 ||
 	    wait_ready(p) != 0 || add_addresses(p) != 0 ||
@@ -433,50 +542,84 @@ bring_up(struct mpair *p, const char *sak, bool xpn)
 }
 
 int
-lab_macsec_pair_up(const char *dir, const char *sak, const char *cipher)
+lab_macsec_pair_start(
+    const char *dir, const struct lab_keys *keys, const char *cipher)
 {
 	struct mpair p;
 	bool xpn = false;
 
 	memset(&p, 0, sizeof(p));
-	if (check_args(&p, sak, cipher, &xpn) != 0 || prepare_dir(&p, dir) != 0)
+	p.keys = *keys;
+	if (check_args(&p, cipher, &xpn) != 0 || prepare_dir(&p, dir) != 0)
 		return -1;
 	name_hosts(&p);
-	if (bring_up(&p, sak, xpn) != 0) {
+	if (bring_up(&p, xpn) != 0) {
 		lab_stop_all(p.dir);
 		lab_netns_down(p.dir);
 		return -1;
 	}
-	printf("macsec-pair is up in %s (%s, static SAK)\n"
+	printf("macsec-pair is up in %s (%s, %s)\n"
 	       "  a: netns %s, %s/24 on %s, wire %s %s\n"
 	       "  b: netns %s, %s/24 on %s, wire %s %s\n"
 	       "  try: ip netns exec %s ping %s\n"
 	       "       qmacsec status --lab %s --host a\n"
 	       "  see %s/lab.json; stop with: qmacsec lab down %s\n",
-	    p.dir, p.cipher, p.h[0].netns, p.h[0].ip, p.h[0].tap, p.h[0].wire,
-	    p.h[0].mac, p.h[1].netns, p.h[1].ip, p.h[1].tap, p.h[1].wire,
-	    p.h[1].mac, p.h[0].netns, p.h[1].ip, p.dir, p.dir, p.dir);
+	    p.dir, p.cipher,
+	    keys->sak != NULL ? "static SAK"
+			      : "MKA with a pre-shared CAK, a is Key Server",
+	    p.h[0].netns, p.h[0].ip, p.h[0].tap, p.h[0].wire, p.h[0].mac,
+	    p.h[1].netns, p.h[1].ip, p.h[1].tap, p.h[1].wire, p.h[1].mac,
+	    p.h[0].netns, p.h[1].ip, p.dir, p.dir, p.dir);
 	return 0;
+}
+
+int
+lab_macsec_pair_up(const char *dir, const char *sak, const char *cipher)
+{
+	struct lab_keys k = { .sak = sak };
+
+	return lab_macsec_pair_start(dir, &k, cipher);
+}
+
+/* opt_value: is argv[*i] the option |name| with a value? Then take it. */
+static bool
+opt_value(int argc, char **argv, int *i, const char *name, const char **v)
+{
+	if (strcmp(argv[*i], name) != 0 || *i + 1 >= argc)
+		return false;
+	*v = argv[++*i];
+	return true;
 }
 
 int
 lab_macsec_pair_cmd(int argc, char **argv)
 {
-	const char *sak = NULL, *cipher = "gcm-aes-128";
+	struct lab_keys k = { 0 };
+	const char *cipher = "gcm-aes-128";
 
 	for (int i = 4; i < argc; i++) {
-		if (strcmp(argv[i], "--static-sak") == 0 && i + 1 < argc) {
-			sak = argv[++i];
-		} else if (strcmp(argv[i], "--cipher") == 0 && i + 1 < argc) {
-			cipher = argv[++i];
-		} else {
+		if (!opt_value(argc, argv, &i, "--static-sak", &k.sak) &&
+		    !opt_value(argc, argv, &i, "--cipher", &cipher) &&
+		    !opt_value(argc, argv, &i, "--cak", &k.cak) &&
+		    !opt_value(argc, argv, &i, "--ckn", &k.ckn) &&
+		    !opt_value(
+			argc, argv, &i, "--rekey-period", &k.rekey_period) &&
+		    !opt_value(
+			argc, argv, &i, "--sak-retire-time", &k.retire_time) &&
+		    !opt_value(
+			argc, argv, &i, "--pn-threshold", &k.pn_threshold)) {
 			fprintf(stderr, "lab: unknown option %s\n", argv[i]);
 			return 2;
 		}
 	}
-	if (sak == NULL) {
-		fprintf(stderr, "lab: macsec-pair needs --static-sak HEX\n");
+	if ((k.sak == NULL) == (k.cak == NULL && k.ckn == NULL) ||
+	    (k.cak == NULL) != (k.ckn == NULL) ||
+	    (k.sak != NULL && (k.rekey_period || k.retire_time))) {
+		fprintf(stderr,
+		    "lab: macsec-pair needs --static-sak HEX, or --cak HEX "
+		    "--ckn HEX [--rekey-period S] [--sak-retire-time S]; "
+		    "[--cipher C] [--pn-threshold N] with either\n");
 		return 2;
 	}
-	return lab_macsec_pair_up(argv[3], sak, cipher) == 0 ? 0 : 1;
+	return lab_macsec_pair_start(argv[3], &k, cipher) == 0 ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 /*
  * qmacsecd — the userspace MACsec encryptor: an IEEE 802.1AE SecY between
  * a TAP (clear side) and a NIC (wire side), keyed by a key source (static
- * SAK now; MKA and QKD later), with a JSON control socket.
+ * SAK, or MKA with a pre-shared CAK; QKD later), with a JSON control
+ * socket.
  *
  *	qmacsecd -c qmacsecd.conf [-v]
  *	qmacsecd -c qmacsecd.conf --check-config
@@ -77,12 +78,6 @@ run(struct qmd *d)
 	int rv;
 
 	d->started = qs_now();
-	if (d->conf.key_source == QMD_KS_MKA) {
-		log_warnx("qmacsecd",
-		    "key_source = mka is not implemented yet (the [mka] keys "
-		    "are only validated); use static or none");
-		return QS_ERR_UNSUPPORTED;
-	}
 	if ((rv = qmd_open(d)) != 0 || (rv = qmd_event_start(d)) != 0 ||
 	    (rv = qmd_start_keys(d)) != 0)
 		return rv;

@@ -22,7 +22,7 @@ struct raw {
 	char cipher[32];
 	char csindex[8];
 	bool integ_only, replay_protect, send_sci, promisc;
-	uint64_t replay_window, port, peer_port, mka_priority;
+	uint64_t replay_window, port, peer_port, mka_priority, pn_threshold;
 	uint64_t batch, ring_blocks, ctl_slots;
 	char validate[16];
 	char static_sak[160];
@@ -32,6 +32,7 @@ struct raw {
 	char salt[64];
 	char mka_cak[160];
 	char mka_ckn[160];
+	double rekey_period, retire_time;
 	/* qkd holds [qkd], [lldp] and (via on_dyn) [policy]. */
 	struct qmd_sae_raw qkd;
 };
@@ -48,6 +49,8 @@ struct raw {
 	K(sec, name, QS_CONF_U64, field, 0, def, min, max, help)
 #define BOOL(sec, name, field, def, help) \
 	K(sec, name, QS_CONF_BOOL, field, 0, def, 0, 0, help)
+#define DBL(sec, name, field, def, min, max, help) \
+	K(sec, name, QS_CONF_DOUBLE, field, 0, def, min, max, help)
 
 static const struct qs_conf_key qmd_keys[] = {
 	STR("qmacsecd", "interface", interface, NULL,
@@ -63,8 +66,8 @@ static const struct qs_conf_key qmd_keys[] = {
 	    "where logs go: stderr or syslog"),
 	STR("qmacsecd", "key_source", key_source, "static",
 	    "where SAKs come from: static (static_sak), none (no key: the "
-	    "port fails closed) or mka (not implemented yet: the [mka] keys "
-	    "are validated, the daemon refuses to start)"),
+	    "port fails closed) or mka (MKA with the pre-shared CAK of "
+	    "[mka])"),
 	STR("macsec", "cipher", cipher, "",
 	    "gcm-aes-128, gcm-aes-256, gcm-aes-xpn-128 or gcm-aes-xpn-256 "
 	    "(empty: gcm-aes-128, or what macsec_csindex says)"),
@@ -79,6 +82,9 @@ static const struct qs_conf_key qmd_keys[] = {
 	    "replay protection (wpa_supplicant's default is off; ours is on)"),
 	U64("macsec", "macsec_replay_window", replay_window, "0", 0,
 	    4294967295.0, "replay window in PNs (0: strict order)"),
+	U64("macsec", "pn_threshold", pn_threshold, "0", 0, 4294967295.0,
+	    "transmit PN at which a new SAK is due (MKA rekeys; static logs "
+	    "an alarm); 0: 0xC0000000, or 0xC000000000000000 for XPN"),
 	STR("macsec", "validate_frames", validate, "strict",
 	    "validateFrames: strict, check or disabled (802.1AE 10.7.8)"),
 	BOOL("macsec", "send_sci", send_sci, "true",
@@ -106,13 +112,18 @@ static const struct qs_conf_key qmd_keys[] = {
 	    "XPN only (required there): the 96-bit salt, 24 hex digits, the "
 	    "same on both ends"),
 	STR("mka", "mka_cak", mka_cak, "",
-	    "MKA (not implemented yet; validated only): pre-shared CAK, 32 or "
-	    "64 hex digits"),
+	    "key_source mka: the pre-shared CAK, 32 or 64 hex digits"),
 	STR("mka", "mka_ckn", mka_ckn, "",
-	    "MKA (not implemented yet; validated only): CAK name, 2..64 hex "
-	    "digits"),
+	    "key_source mka: the CAK's name (CKN), 2..64 hex digits"),
 	U64("mka", "mka_priority", mka_priority, "255", 0, 255,
-	    "MKA (not implemented yet): Key Server priority, lower wins"),
+	    "Key Server priority, lower wins (255: never Key Server)"),
+	DBL("mka", "rekey_period", rekey_period, "0", 0, 86400,
+	    "as Key Server, distribute a fresh SAK every this many seconds "
+	    "(0: only when a peer comes or goes, at the PN threshold, or on "
+	    "the rekey command)"),
+	DBL("mka", "sak_retire_time", retire_time, "3", 0, 60,
+	    "seconds the previous SAK keeps receiving after the switch to a "
+	    "new one (802.1X: 3)"),
 	U64("port", "batch", batch, "32", 1, 256,
 	    "frames protected per sendmmsg() on the transmit thread"),
 	U64("port", "ring_blocks", ring_blocks, "64", 2, 1024,
@@ -362,6 +373,7 @@ check_macsec(const struct raw *r, struct qmd_conf *c, const char *name,
 	c->integ_only = r->integ_only;
 	c->replay_protect = r->replay_protect;
 	c->replay_window = (uint32_t)r->replay_window;
+	c->pn_threshold = r->pn_threshold;
 	c->send_sci = r->send_sci;
 	c->port = (uint16_t)r->port;
 	if (strcmp(r->validate, "strict") == 0)
@@ -468,6 +480,11 @@ check_xpn(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
 		return fail(err, errlen, name, "macsec", "peer_ssci",
 		    "must differ from ssci (the same SSCI under one SAK "
 		    "repeats IVs)");
+	if (c->key_source == QMD_KS_MKA && (r->salt[0] != '\0' || !s_auto))
+		return fail(err, errlen, name, "macsec",
+		    r->salt[0] != '\0' ? "salt" : "ssci",
+		    "key_source mka: the Key Server assigns SSCIs and the "
+		    "salt");
 	if (c->key_source != QMD_KS_STATIC)
 		return 0;
 	if (r->salt[0] == '\0')
@@ -524,6 +541,16 @@ check_mka(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
 	char why[160];
 
 	c->mka_priority = (uint8_t)r->mka_priority;
+	c->rekey_period_ns = (uint64_t)(r->rekey_period * 1e9);
+	c->retire_time_ns = (uint64_t)(r->retire_time * 1e9);
+	if (c->retire_time_ns < QMD_RETIRE_MIN_NS)
+		return fail(err, errlen, name, "mka", "sak_retire_time",
+		    "must be at least 0.05 s (the peer needs that long to "
+		    "switch to the new SAK)");
+	if (c->rekey_period_ns != 0 && c->rekey_period_ns < c->retire_time_ns)
+		return fail(err, errlen, name, "mka", "rekey_period",
+		    "shorter than sak_retire_time (a rollover takes at least "
+		    "that long)");
 	if (r->mka_cak[0] != '\0') {
 		if (hex_key(r->mka_cak, c->cak, sizeof(c->cak), &c->cak_len,
 			why, sizeof(why)) != 0)
@@ -652,9 +679,8 @@ qmd_conf_print(FILE *fp)
 	    "errors.\n"
 	    "# Key names shared with wpa_supplicant (macsec_*, mka_*) mean "
 	    "the same.\n"
-	    "# MKA is not implemented yet: the [mka] keys are parsed and "
-	    "validated,\n"
-	    "# and key_source = mka is refused at start-up.\n"
+	    "# key_source = mka runs MKA (IEEE 802.1X) with the pre-shared "
+	    "CAK of [mka].\n"
 	    "# A static SAK starts at PN 1 on every start: never restart a "
 	    "static link\n"
 	    "# with the same static_sak (the PNs, and so the GCM IVs, would "

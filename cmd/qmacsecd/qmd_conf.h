@@ -10,7 +10,7 @@
  *	[qmacsecd]
  *	interface = eth1            ; the wire NIC (required)
  *	tap = macsec0               ; the clear-side TAP
- *	key_source = static        ; static | none | mka (later)
+ *	key_source = static        ; static | none | mka
  *	[macsec]
  *	cipher = gcm-aes-128
  *	static_sak = 000102...0f    ; 16 or 32 octets, as the cipher needs
@@ -42,6 +42,8 @@
 /* MKA pre-shared key limits (802.1X-2020 9.3.1; wpa_supplicant rules). */
 #define QMD_CAK_MAX 32
 #define QMD_CKN_MAX 32
+/* QMD_RETIRE_MIN_NS is the shortest sak_retire_time (50 ms). */
+#define QMD_RETIRE_MIN_NS 50000000ULL
 
 /* Where the SAKs come from. */
 enum qmd_key_source {
@@ -52,8 +54,9 @@ enum qmd_key_source {
 	/* QMD_KS_NONE: no key at all; the port fails closed (for tests and
 	 * for a link that must stay dark until keys arrive). */
 	QMD_KS_NONE = 1,
-	/* QMD_KS_MKA: MKA with a pre-shared CAK (not implemented yet: the
-	 * mka_* keys are validated, the daemon refuses to start). */
+	/* QMD_KS_MKA: MKA (IEEE 802.1X-2020 clause 9) with the pre-shared
+	 * CAK mka_cak / mka_ckn: the KaY elects a Key Server and installs
+	 * the SAKs it distributes. */
 	QMD_KS_MKA = 2,
 };
 
@@ -79,6 +82,9 @@ struct qmd_conf {
 	 * macsec_replay_window. */
 	bool replay_protect;
 	uint32_t replay_window;
+	/* pn_threshold is the PN-exhaustion threshold of transmit SAs (0:
+	 * the SecY's defaults, 0xC0000000 / 0xC000000000000000). */
+	uint64_t pn_threshold;
 	/* validate is validate_frames. */
 	enum secy_validate validate;
 	/* send_sci puts an explicit SCI in every SecTAG. */
@@ -99,14 +105,17 @@ struct qmd_conf {
 	/* salt is the XPN salt (static, XPN suites only). */
 	uint8_t salt[SECY_SALT_LEN];
 
-	/* cak/ckn are the MKA pre-shared key and its name (validated only;
-	 * MKA is not implemented yet). */
+	/* cak/ckn are the MKA pre-shared key and its name. */
 	uint8_t cak[QMD_CAK_MAX];
 	size_t cak_len;
 	uint8_t ckn[QMD_CKN_MAX];
 	size_t ckn_len;
 	/* mka_priority is the Key Server priority (0..255). */
 	uint8_t mka_priority;
+	/* rekey_period_ns is the Key Server's periodic rekey (0 = off). */
+	uint64_t rekey_period_ns;
+	/* retire_time_ns is the MKA SAK retire time. */
+	uint64_t retire_time_ns;
 
 	/* batch, ring_blocks, ctl_slots and promisc tune the port (see
 	 * secy_port.h). */

@@ -9,6 +9,7 @@ static const char *const cmd_names[] = {
 	[QMD_CTL_STATUS] = "status",
 	[QMD_CTL_DROP_KEYS] = "drop-keys",
 	[QMD_CTL_RESTORE_KEYS] = "restore-keys",
+	[QMD_CTL_REKEY] = "rekey",
 };
 
 #define NCMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
@@ -79,7 +80,8 @@ parse_cmd(json_t *o, struct qmd_ctl_req *req, char *err, size_t errlen)
 	}
 	printable(echo, s);
 	snprintf(err, errlen,
-	    "unknown command '%s' (status, drop-keys, restore-keys)", echo);
+	    "unknown command '%s' (status, drop-keys, restore-keys, rekey)",
+	    echo);
 	return QS_ERR_INVAL;
 }
 

@@ -6,7 +6,9 @@
  *
  *	{"cmd":"status"}
  *	{"cmd":"drop-keys","id":7}     delete every SA now (fail closed)
- *	{"cmd":"restore-keys"}         re-install them (static key source)
+ *	{"cmd":"restore-keys"}         re-install them (static) / restart
+ *	                               MKA (mka)
+ *	{"cmd":"rekey"}                a fresh SAK now (mka, Key Server only)
  *
  * Replies, one line each:
  *
@@ -37,6 +39,8 @@ enum qmd_ctl_cmd {
 	QMD_CTL_DROP_KEYS,
 	/* QMD_CTL_RESTORE_KEYS: the key source re-installs its SAs. */
 	QMD_CTL_RESTORE_KEYS,
+	/* QMD_CTL_REKEY: the key source distributes a fresh SAK. */
+	QMD_CTL_REKEY,
 };
 
 /* One parsed request. */
@@ -56,7 +60,8 @@ struct qmd_ctl_req {
 int qmd_ctl_parse(const char *line, size_t len, struct qmd_ctl_req *req,
     char *err, size_t errlen);
 
-/* qmd_ctl_cmd_name returns "status", "drop-keys" or "restore-keys". */
+/* qmd_ctl_cmd_name returns "status", "drop-keys", "restore-keys" or
+ * "rekey". */
 const char *qmd_ctl_cmd_name(enum qmd_ctl_cmd cmd);
 
 /* qmd_ctl_reply_ok returns the reply line (with "\n", malloc'd) for

@@ -70,6 +70,8 @@ make_secy(struct qmd *d)
 	s.cipher_suite = c->cipher_suite;
 	s.include_sci = c->send_sci;
 	s.end_station = !c->send_sci && c->port == SECY_PORT_ES;
+	s.pn_threshold_32 = c->pn_threshold;
+	s.pn_threshold_64 = c->pn_threshold;
 	s.on_pn_threshold = on_pn_threshold;
 	s.cb_ctx = d;
 	if ((rv = secy_new(&d->secy, &s)) != 0 ||
@@ -93,11 +95,7 @@ make_keysrc(struct qmd *d)
 	};
 	int rv = qmd_keysrc_new(&d->ks, &d->conf, &env);
 
-	if (rv == QS_ERR_UNSUPPORTED)
-		log_warnx("keys",
-		    "key_source = mka is not implemented yet (the [mka] keys "
-		    "are only validated)");
-	else if (rv == QS_ERR_INVAL)
+	if (rv == QS_ERR_INVAL && d->conf.key_source == QMD_KS_STATIC)
 		log_warnx("keys",
 		    "the peer's SCI equals ours: both directions would use "
 		    "the same IVs under one SAK");
@@ -239,6 +237,50 @@ keys_cmd(struct qmd *d, const struct qmd_ctl_req *req)
 	return qmd_ctl_reply_error(req, msg);
 }
 
+/* encoding_kn returns the Key Number of the encoding SA, or null. */
+static json_t *
+encoding_kn(const struct secy *secy)
+{
+	int an = secy_tx_get_encoding_an(secy);
+	struct secy_tx_sa_status tx;
+
+	if (an < 0 || secy_tx_sa_get_status(secy, (uint8_t)an, &tx) != 0)
+		return json_null();
+	return json_integer((json_int_t)((uint32_t)tx.ki[12] << 24 |
+	    (uint32_t)tx.ki[13] << 16 | (uint32_t)tx.ki[14] << 8 | tx.ki[15]));
+}
+
+/* rekey_cmd answers "rekey": the reply carries the encoding SA's Key
+ * Number at the time of the request ("kn", null without one), so that a
+ * client can wait for a higher one. */
+static char *
+rekey_cmd(struct qmd *d, const struct qmd_ctl_req *req)
+{
+	int rv = d->ks->ops->rekey(d->ks, qs_now());
+	char msg[160];
+	json_t *o;
+
+	if (rv != 0) {
+		d->ctl_errors++;
+		if (rv == QS_ERR_UNSUPPORTED)
+			snprintf(msg, sizeof(msg),
+			    "key source %s cannot rekey (only mka can)",
+			    d->ks->ops->name);
+		else if (rv == QS_ERR_STATE)
+			snprintf(msg, sizeof(msg),
+			    "not the Key Server of a running CA: only the Key "
+			    "Server distributes SAKs");
+		else
+			snprintf(msg, sizeof(msg), "rekey failed: %s",
+			    qs_strerror(rv));
+		return qmd_ctl_reply_error(req, msg);
+	}
+	o = json_object();
+	if (o != NULL)
+		json_object_set_new(o, "kn", encoding_kn(d->secy));
+	return qmd_ctl_reply_ok(req, o);
+}
+
 char *
 qmd_handle_line(struct qmd *d, const char *line, size_t len)
 {
@@ -254,6 +296,7 @@ qmd_handle_line(struct qmd *d, const char *line, size_t len)
 	case QMD_CTL_STATUS: return qmd_ctl_reply_ok(&req, status(d));
 	case QMD_CTL_DROP_KEYS:
 	case QMD_CTL_RESTORE_KEYS: return keys_cmd(d, &req);
+	case QMD_CTL_REKEY: return rekey_cmd(d, &req);
 	}
 	return qmd_ctl_reply_error(&req, "unknown command");
 }

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 
+#include "qmd_keysrc_mka.h"
 #include "qmd_keysrc_static.h"
 #include "qs_err.h"
 #include "qs_log.h"
@@ -85,6 +86,14 @@ none_restore_keys(struct qmd_keysrc *ks, qs_tstamp now)
 	return QS_ERR_UNSUPPORTED;
 }
 
+static int
+none_rekey(struct qmd_keysrc *ks, qs_tstamp now)
+{
+	(void)ks;
+	(void)now;
+	return QS_ERR_UNSUPPORTED;
+}
+
 static void
 none_status(const struct qmd_keysrc *ks, json_t *o)
 {
@@ -118,6 +127,7 @@ static const struct qmd_keysrc_ops none_ops = {
 	.on_pn_threshold = none_on_pn_threshold,
 	.drop_keys = none_drop_keys,
 	.restore_keys = none_restore_keys,
+	.rekey = none_rekey,
 	.status = none_status,
 	.rx_scis = none_rx_scis,
 	.free = none_free,
@@ -139,7 +149,7 @@ qmd_keysrc_new(struct qmd_keysrc **out, const struct qmd_conf *c,
 		ks->env = *env;
 		*out = ks;
 		return 0;
-	case QMD_KS_MKA: return QS_ERR_UNSUPPORTED;
+	case QMD_KS_MKA: return qmd_keysrc_mka_new(out, c, env);
 	}
 	return QS_ERR_INVAL;
 }

@@ -16,13 +16,15 @@
  *	                   (MKA: distribute a new SAK);
  *	drop_keys /        the control commands drop-keys / restore-keys;
  *	restore_keys
+ *	rekey              the control command rekey (MKA: a fresh SAK now);
  *	status             the key source's part of the status reply;
  *	stop               delete every SA and wipe every key.
  *
  * Key sources: "static" (one SAK from the configuration, like `ip macsec
- * add ... key`), "none" (no key: fail closed). MKA with a pre-shared CAK
- * comes next (an adapter from struct mka_secy_ops to these calls, adding
- * an "mka" object to the status), then QKD-derived keys through ETSI 014.
+ * add ... key`), "none" (no key: fail closed), "mka" (MKA with a
+ * pre-shared CAK: qmd_keysrc_mka.h, an adapter from struct mka_secy_ops
+ * to the SecY, adding an "mka" object to the status). QKD-derived keys
+ * through ETSI 014 come next.
  *
  * Sans-I/O: a key source sees the SecY (management calls only), a
  * function to send uncontrolled frames, and |now|; it never reads a
@@ -38,6 +40,7 @@
 #include <jansson.h>
 
 #include "qmd_conf.h"
+#include "qs_rand.h"
 #include "qs_time.h"
 #include "secy.h"
 
@@ -54,13 +57,16 @@ struct qmd_keysrc_env {
 	int (*send_uncontrolled)(void *ctx, const uint8_t *frame, size_t len);
 	/* ctx is passed to send_uncontrolled. */
 	void *ctx;
+	/* rand supplies randomness (MKA: MIs, SAK nonces); NULL means
+	 * qs_rand_system. Tests inject a deterministic one. */
+	const struct qs_rand *rand;
 };
 
 /* The hooks of a key source. Every int hook returns 0 or a negative
  * QS_ERR_* and leaves the SecY as it was on error. */
 struct qmd_keysrc_ops {
-	/* name is the key source's name ("static", "none"): the status
-	 * reply's "mode". */
+	/* name is the key source's name ("static", "none", "mka"): the
+	 * status reply's "mode". */
 	const char *name;
 	/* start installs what the key source has (static: the SAs). */
 	int (*start)(struct qmd_keysrc *ks, qs_tstamp now);
@@ -84,6 +90,11 @@ struct qmd_keysrc_ops {
 	 * Returns 0, QS_ERR_STATE (keys are installed) or
 	 * QS_ERR_UNSUPPORTED (the key source has nothing to restore). */
 	int (*restore_keys)(struct qmd_keysrc *ks, qs_tstamp now);
+	/* rekey asks for a fresh SAK now. Returns 0, QS_ERR_STATE (not
+	 * possible now: e.g. MKA and we are not the Key Server, or the link
+	 * is not secured) or QS_ERR_UNSUPPORTED (the key source cannot
+	 * rekey: static, none). */
+	int (*rekey)(struct qmd_keysrc *ks, qs_tstamp now);
 	/* status adds the key source's members to the status object |o|
 	 * ("key_source" and, for MKA, "mka"). */
 	void (*status)(const struct qmd_keysrc *ks, json_t *o);
@@ -112,9 +123,8 @@ void qmd_keysrc_set_controlled_port(struct qmd_keysrc *ks, bool enabled);
 
 /* qmd_keysrc_new creates the key source |c->key_source| names, copying
  * the key material it needs from |c| (the caller may free |c| after).
- * Returns 0, QS_ERR_UNSUPPORTED (key_source mka: not implemented yet),
- * QS_ERR_INVAL (the peer's SCI equals ours: IVs would repeat) or
- * QS_ERR_NOMEM. */
+ * Returns 0, QS_ERR_INVAL (static: the peer's SCI equals ours, IVs would
+ * repeat; mka: the KaY refused its settings) or QS_ERR_NOMEM. */
 int qmd_keysrc_new(struct qmd_keysrc **out, const struct qmd_conf *c,
     const struct qmd_keysrc_env *env);
 

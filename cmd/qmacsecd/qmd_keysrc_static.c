@@ -221,6 +221,14 @@ st_restore_keys(struct qmd_keysrc *ks, qs_tstamp now)
 	return 0;
 }
 
+static int
+st_rekey(struct qmd_keysrc *ks, qs_tstamp now)
+{
+	(void)ks;
+	(void)now;
+	return QS_ERR_UNSUPPORTED;
+}
+
 static void
 st_status(const struct qmd_keysrc *ks, json_t *o)
 {
@@ -271,6 +279,7 @@ static const struct qmd_keysrc_ops static_ops = {
 	.on_pn_threshold = st_on_pn_threshold,
 	.drop_keys = st_drop_keys,
 	.restore_keys = st_restore_keys,
+	.rekey = st_rekey,
 	.status = st_status,
 	.rx_scis = st_rx_scis,
 	.free = st_free,

@@ -231,10 +231,26 @@ validate_name(enum secy_validate v)
 	return "unknown";
 }
 
+/* cipher_in_use is the encoding SA's suite (MKA: the Key Server's
+ * choice), or the configured one without a transmit SA. */
+static uint64_t
+cipher_in_use(const struct qmd_status_src *s)
+{
+	int an = secy_tx_get_encoding_an(s->secy);
+	struct secy_tx_sa_status tx;
+
+	if (an >= 0 && secy_tx_sa_get_status(s->secy, (uint8_t)an, &tx) == 0)
+		return tx.cipher_suite == SECY_CS_GCM_AES_128_2006
+		    ? SECY_CS_GCM_AES_128
+		    : tx.cipher_suite;
+	return s->conf->cipher_suite;
+}
+
 json_t *
 qmd_status_json(const struct qmd_status_src *s)
 {
 	const struct qmd_conf *c = s->conf;
+	uint64_t cs_in_use = cipher_in_use(s);
 	char mac[18], cs[17];
 	uint8_t csb[8];
 	json_t *o = json_object();
@@ -243,7 +259,7 @@ qmd_status_json(const struct qmd_status_src *s)
 		return NULL;
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", s->mac[0],
 	    s->mac[1], s->mac[2], s->mac[3], s->mac[4], s->mac[5]);
-	secy_sci_put(csb, c->cipher_suite);
+	secy_sci_put(csb, cs_in_use);
 	qs_hex_encode(cs, csb, sizeof(csb));
 	json_object_set_new(o, "version", json_string(QMD_VERSION));
 	json_object_set_new(o, "mode", json_string(s->ks->ops->name));
@@ -251,7 +267,7 @@ qmd_status_json(const struct qmd_status_src *s)
 	json_object_set_new(o, "tap", json_string(s->tap));
 	json_object_set_new(o, "mac", json_string(mac));
 	json_object_set_new(
-	    o, "cipher", json_string(qmd_cipher_name(c->cipher_suite)));
+	    o, "cipher", json_string(qmd_cipher_name(cs_in_use)));
 	json_object_set_new(o, "cipher_suite", json_string(cs));
 	json_object_set_new(o, "confidentiality", json_boolean(!c->integ_only));
 	json_object_set_new(

@@ -6,13 +6,15 @@
  * (InPktsOK, OutPktsProtected, ...). Members, in order:
  *
  *	version, mode (the key source), interface, tap, mac,
- *	cipher, cipher_suite (hex ID), confidentiality, replay_protect,
+ *	cipher, cipher_suite (hex ID; the encoding SA's suite, else the
+ *	configured one), confidentiality, replay_protect,
  *	replay_window, validate_frames, sci, peer_scis[],
  *	active_an, active_kn (null without a transmit SA in use; KN 0 for a
  *	static key), controlled_port, fail_closed, fail_closed_reasons[],
  *	secy{...}, tx_sc{sci, counters, sas[]}, rx_scs[{sci, counters,
  *	sas[]}], port{...} (null without a port), key_source{...},
- *	mka (null until MKA runs), uptime_s.
+ *	mka (null unless key_source mka runs: see qmd_mka_status.h),
+ *	uptime_s.
  *
  * Counters and PNs are JSON integers (a 64-bit value above 2^63 - 1,
  * possible only for XPN PNs, is written as a decimal string).

@@ -316,4 +316,28 @@ void mka_kay_get_status(const struct mka_kay *kay, struct mka_kay_status *st);
 int mka_kay_get_ca_status(const struct mka_kay *kay, const uint8_t *ckn,
     size_t ckn_len, struct mka_ca_status *st);
 
+/* struct mka_peer_status is a snapshot of one peer of a CA. */
+struct mka_peer_status {
+	/* mi and mn are the peer's Member Identifier and the last MN
+	 * accepted from it. */
+	uint8_t mi[MKA_MI_LEN];
+	uint32_t mn;
+	/* sci is the peer's SCI. */
+	struct mka_sci sci;
+	/* live is true for a live peer, false for a potential one. */
+	bool live;
+	/* ks_priority is the Key Server priority it announces. */
+	uint8_t ks_priority;
+	/* has_sak_use is set once it sent SAK Use; lkn/okn are the Key
+	 * Numbers of its latest and old keys there (0 if none). */
+	bool has_sak_use;
+	uint32_t lkn, okn;
+};
+
+/* mka_kay_get_peers copies the peers (live first, then potential) of
+ * the CA |ckn| into |out| (at most |cap|) and stores their total number
+ * in |*n|. Returns 0 or QS_ERR_NOTFOUND. (In mka_kay_peers.c.) */
+int mka_kay_get_peers(const struct mka_kay *kay, const uint8_t *ckn,
+    size_t ckn_len, struct mka_peer_status *out, size_t cap, size_t *n);
+
 #endif /* QS_MKA_KAY_H */

@@ -94,16 +94,18 @@ def nsexec(ns, args, **kw):
 
 
 class Lab:
-    """qmacsec lab up macsec-pair in a fresh directory."""
+    """qmacsec lab up macsec-pair in a fresh directory: a static SAK, or
+    the options in |key_args| (e.g. ["--cak", HEX, "--ckn", HEX])."""
 
-    def __init__(self, cleanup, cipher="gcm-aes-128"):
+    def __init__(self, cleanup, cipher="gcm-aes-128", key_args=None):
         self.dir = tempfile.mkdtemp(prefix="qs_macsec_")
         self.is_down = False
         cleanup.add(shutil.rmtree, self.dir, True)
         cleanup.add(self.down)
+        if key_args is None:
+            key_args = ["--static-sak", SAK[cipher]]
         r = run([QMACSEC, "lab", "up", "macsec-pair", self.dir,
-                 "--static-sak", SAK[cipher], "--cipher", cipher],
-                timeout=30, check=False)
+                 "--cipher", cipher] + key_args, timeout=30, check=False)
         if r.returncode != 0:
             self.dump_logs()
             raise AssertionError("lab up failed:\n" + r.stdout + r.stderr)

@@ -193,7 +193,9 @@ def key_source_none():
         assert st["port"]["wire_tx"] == 0, st["port"]
         for cmd, why in (("drop-keys", "no keys are installed"),
                          ("restore-keys",
-                          "key source none has no keys to restore")):
+                          "key source none has no keys to restore"),
+                         ("rekey", "key source none cannot rekey (only mka "
+                          "can)")):
             r = mk.request(sock, {"cmd": cmd})
             assert r == {"ok": False, "error": why}, r
         control_protocol(sock)

@@ -67,13 +67,14 @@ def main():
             assert r2.returncode != 0 and r2.stderr == r.stderr, r2
         r = qmacsecd(["-c", os.path.join(tmp, "missing.conf")])
         assert r.returncode != 0 and "cannot open" in r.stderr, r
-        # MKA: validated, then refused at start-up.
-        mka = ("[qmacsecd]\ninterface = veth0\nkey_source = mka\n[mka]\n"
+        # MKA: validated; at start-up the interface is checked first.
+        mka = ("[qmacsecd]\ninterface = nosuch8\nkey_source = mka\n[mka]\n"
                "mka_cak = %s\nmka_ckn = 01\n" % SAK)
         r = qmacsecd(["-c", write(tmp, mka), "--check-config"])
         assert r.returncode == 0, r
         r = qmacsecd(["-c", os.path.join(tmp, "t.conf")])
-        assert r.returncode == 1 and "not implemented yet" in r.stderr, r
+        assert r.returncode == 1 and "nosuch8: no such interface" in \
+            r.stderr, r
         # An interface that does not exist.
         r = qmacsecd(["-c", write(tmp, GOOD.replace("veth0", "nosuch9")),
                       "-v"])
@@ -83,7 +84,8 @@ def main():
         for k in ("interface", "static_sak", "macsec_replay_protect",
                   "macsec_csindex", "mka_cak", "salt", "peer_sci"):
             assert "\n%s = " % k in r.stdout, k
-        assert "MKA is not implemented yet" in r.stdout
+        assert "key_source = mka runs MKA" in r.stdout
+        assert "\nsak_retire_time = " in r.stdout
         r = qmacsecd(["--bogus"])
         assert r.returncode == 2 and "usage" in r.stderr
         # The lab checks its arguments before it makes anything.
@@ -97,6 +99,20 @@ def main():
                             "--static-sak", SAK, "--cipher", "aes-ccm"],
                            capture_output=True, text=True, timeout=10)
         assert r.returncode == 1 and "--cipher must be" in r.stderr, r
+        for args, why in ((["--cak", SAK[:30], "--ckn", "01"],
+                           "--cak (32 or 64 digits): 30 hex digits"),
+                          (["--cak", SAK, "--ckn", "0"],
+                           "--ckn (2..64 digits, whole octets)"),
+                          (["--cak", SAK, "--ckn", "01", "--rekey-period",
+                            "x"], "--rekey-period: not a number"),
+                          (["--cak", SAK], "needs --static-sak HEX, or"),
+                          (["--cak", SAK, "--ckn", "01", "--static-sak",
+                            SAK], "needs --static-sak HEX, or")):
+            r = subprocess.run([mk.QMACSEC, "lab", "up", "macsec-pair", lab]
+                               + args, capture_output=True, text=True,
+                               timeout=10)
+            assert r.returncode in (1, 2) and why in r.stderr, (args, r)
+            assert not os.path.exists(lab)
         r = subprocess.run([mk.QMACSEC, "status", "--socket",
                             os.path.join(tmp, "none.sock")],
                            capture_output=True, text=True, timeout=10)

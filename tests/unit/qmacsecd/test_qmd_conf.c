@@ -259,6 +259,41 @@ test_key_sources(void **state)
 	    "mka_ckn", "go together");
 	expect_error(BASE "[mka]\nmka_priority = 256\n", "mka_priority",
 	    "above the maximum 255");
+	/* MKA timers: seconds, fractions allowed. */
+	assert_int_equal(load(&c,
+			     BASE "key_source = mka\n[mka]\nmka_cak = " SAK128
+				  "\nmka_ckn = 01\nrekey_period = 0.5\n"
+				  "sak_retire_time = 0.25\n"),
+	    0);
+	assert_true(c.rekey_period_ns == 500000000ULL);
+	assert_true(c.retire_time_ns == 250000000ULL);
+	qmd_conf_free(&c);
+	assert_int_equal(load(&c,
+			     BASE "key_source = mka\n[mka]\nmka_cak = " SAK128
+				  "\nmka_ckn = 01\n"),
+	    0);
+	assert_true(c.rekey_period_ns == 0);
+	assert_true(c.retire_time_ns == 3000000000ULL);
+	assert_true(c.pn_threshold == 0);
+	qmd_conf_free(&c);
+	assert_int_equal(
+	    load(&c,
+		BASE "key_source = mka\n[macsec]\npn_threshold = "
+		     "5000\n[mka]\nmka_cak = " SAK128 "\nmka_ckn = 01\n"),
+	    0);
+	assert_true(c.pn_threshold == 5000);
+	qmd_conf_free(&c);
+	expect_error(BASE "key_source = mka\n[mka]\nmka_cak = " SAK128
+			  "\nmka_ckn = 01\nsak_retire_time = 0.01\n",
+	    "sak_retire_time", "at least 0.05 s");
+	expect_error(BASE "key_source = mka\n[mka]\nmka_cak = " SAK128
+			  "\nmka_ckn = 01\nrekey_period = 1\n",
+	    "rekey_period", "shorter than sak_retire_time");
+	/* MKA assigns the XPN parameters itself. */
+	expect_error(BASE "key_source = mka\n[macsec]\ncipher = "
+			  "gcm-aes-xpn-128\nsalt = 000102030405060708090a0b\n"
+			  "[mka]\nmka_cak = " SAK128 "\nmka_ckn = 01\n",
+	    "salt", "the Key Server assigns");
 }
 
 static void
@@ -293,14 +328,15 @@ test_print(void **state)
 	(void)state;
 	qmd_conf_print(fp);
 	fclose(fp);
-	/* Every key is documented, and MKA is flagged as not done. */
+	/* Every key is documented. */
 	const char *keys[] = { "interface", "tap", "control_socket",
 		"key_source", "cipher", "macsec_csindex", "macsec_integ_only",
 		"macsec_replay_protect", "macsec_replay_window",
 		"validate_frames", "send_sci", "macsec_port", "static_sak",
 		"peer_mac", "peer_port", "peer_sci", "ssci", "peer_ssci",
-		"salt", "mka_cak", "mka_ckn", "mka_priority", "batch",
-		"ring_blocks", "ctl_slots", "promisc" };
+		"salt", "pn_threshold", "mka_cak", "mka_ckn", "mka_priority",
+		"rekey_period", "sak_retire_time", "batch", "ring_blocks",
+		"ctl_slots", "promisc" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		char want[64];
 
@@ -308,7 +344,7 @@ test_print(void **state)
 		if (strstr(buf, want) == NULL)
 			fail_msg("--print-config lacks %s", keys[i]);
 	}
-	assert_non_null(strstr(buf, "MKA is not implemented yet"));
+	assert_non_null(strstr(buf, "key_source = mka runs MKA"));
 	free(buf);
 }
 

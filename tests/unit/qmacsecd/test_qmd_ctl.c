@@ -24,6 +24,8 @@ static const struct {
 	{ " { \"id\" : 0 , \"cmd\" : \"drop-keys\" } ", QMD_CTL_DROP_KEYS, NULL,
 	    0 },
 	{ "{\"cmd\":\"restore-keys\"}", QMD_CTL_RESTORE_KEYS, NULL, -1 },
+	{ "{\"cmd\":\"rekey\",\"id\":9}", QMD_CTL_REKEY, NULL, 9 },
+	{ "{\"cmd\":\"Rekey\"}", -1, "unknown command 'Rekey'", -1 },
 	{ "", -1, "empty request", -1 },
 	{ "status", -1, "request is not JSON", -1 },
 	{ "{\"cmd\":\"status\"} x", -1, "request is not JSON", -1 },

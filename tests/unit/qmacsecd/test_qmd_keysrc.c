@@ -281,14 +281,18 @@ test_none_and_mka(void **state)
 	assert_true(json_is_true(json_object_get(o, "fail_closed")));
 	json_decref(o);
 	end_close(&a);
-	/* MKA is validated but not implemented. */
+	/* MKA makes a key source that runs nothing before start. */
 	assert_int_equal(
 	    qmd_conf_load_string(&c,
 		"[qmacsecd]\ninterface = v\nkey_source = mka\n[mka]\n"
 		"mka_cak = 000102030405060708090a0b0c0d0e0f\nmka_ckn = 01\n",
 		"t", err, sizeof(err)),
 	    0);
-	assert_int_equal(qmd_keysrc_new(&ks, &c, &env), QS_ERR_UNSUPPORTED);
+	assert_int_equal(qmd_keysrc_new(&ks, &c, &env), 0);
+	assert_string_equal(ks->ops->name, "mka");
+	assert_true(ks->ops->next_expiry(ks) == QS_TSTAMP_NONE);
+	assert_int_equal(ks->ops->rekey(ks, 0), QS_ERR_STATE);
+	qmd_keysrc_free(ks);
 	qmd_conf_free(&c);
 }
 
