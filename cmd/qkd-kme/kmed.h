@@ -79,6 +79,16 @@ struct kmed {
 	struct event *expire_ev;
 	/* sig_ev stop the daemon on SIGINT / SIGTERM. */
 	struct event *sig_ev[2];
+	/* enc_flush_ev reserves the queued Get key requests in one batch;
+	 * activated with event_active so that it runs after the requests of
+	 * the current loop turn. */
+	struct event *enc_flush_ev;
+	/* enc_queue / enc_queue_tail are the Get key requests waiting for
+	 * enc_flush_ev, in arrival order. */
+	struct kmed_enc *enc_queue, **enc_queue_tail;
+	/* after_commit are the Get key answers whose kme_store_commit ran
+	 * inside the open store batch: sent by kmed_https_after_batch. */
+	struct kmed_enc *after_commit;
 	/* cnt are the daemon counters. */
 	struct kmed_counters cnt;
 };
@@ -88,6 +98,12 @@ struct kmed {
 int kmed_https_start(struct kmed *d);
 /* kmed_https_stop closes it and fails pending requests. */
 void kmed_https_stop(struct kmed *d);
+
+/* kmed_https_after_batch is called after the store batch in which peer
+ * results were processed ended: if |committed| it sends the deferred Get
+ * key answers, else it destroys their keys (in a new transaction) and
+ * answers 503. */
+void kmed_https_after_batch(struct kmed *d, bool committed);
 
 /* kmed_peer_start starts the peer channel (listener and/or connector). */
 int kmed_peer_start(struct kmed *d);

@@ -39,6 +39,10 @@ struct kmed_enc {
 	struct kme_api_op op;
 	struct kme_batch batch;
 	int64_t available_until;
+	/* rv is the result of the reservation (set by the flush). */
+	int rv;
+	/* next links the flush queue or the after-commit list. */
+	struct kmed_enc *next;
 };
 
 static const char *
@@ -281,6 +285,18 @@ enc_destroy(struct kmed_enc *e)
 	free(ids);
 }
 
+/* enc_send answers |e| with its keys (committed as delivered). */
+static void
+enc_send(struct kmed *d, struct kmed_enc *e)
+{
+	if (e->req == NULL)
+		return;
+	log_keys("enc_keys", e->op.master_SAE_ID, e->op.slave_SAE_ID,
+	    e->batch.keys, e->batch.n);
+	send_keys(
+	    d, e->req, &e->op, e->batch.keys, e->batch.n, e->available_until);
+}
+
 static void
 enc_done(void *arg, bool ok, const char *why)
 {
@@ -316,14 +332,40 @@ enc_done(void *arg, bool ok, const char *why)
 		    kme_store_errmsg(d->store));
 		enc_destroy(e);
 		send_error(d, e->req, 503, KME_API_MSG_KEY_ACCESS);
+	} else if (kme_store_in_batch(d->store)) {
+		/* Not durable yet: answer after the batch committed. */
+		e->next = d->after_commit;
+		d->after_commit = e;
+		free(ids);
+		return;
 	} else {
-		log_keys("enc_keys", e->op.master_SAE_ID, e->op.slave_SAE_ID,
-		    e->batch.keys, e->batch.n);
-		send_keys(d, e->req, &e->op, e->batch.keys, e->batch.n,
-		    e->available_until);
+		enc_send(d, e);
 	}
 	free(ids);
 	enc_free(e);
+}
+
+void
+kmed_https_after_batch(struct kmed *d, bool committed)
+{
+	struct kmed_enc *e;
+
+	while ((e = d->after_commit) != NULL) {
+		d->after_commit = e->next;
+		if (committed) {
+			enc_send(d, e);
+		} else {
+			log_warnx("https",
+			    "enc_keys for %s: the key store could not "
+			    "commit; %zu key(s) destroyed",
+			    e->op.master_SAE_ID, e->batch.n);
+			enc_destroy(e);
+			if (e->req != NULL)
+				send_error(
+				    d, e->req, 503, KME_API_MSG_KEY_ACCESS);
+		}
+		enc_free(e);
+	}
 }
 
 static void
@@ -358,12 +400,78 @@ enc_reserve(struct kmed *d, struct kmed_enc *e)
 	return kme_store_reserve(d->store, &r, &qs_rand_system, &e->batch);
 }
 
-/* do_enc takes ownership of |op|. */
+/* enc_fail answers 503 for the reservation result |rv| and frees |e|. */
+static void
+enc_fail(struct kmed *d, struct kmed_enc *e, int rv)
+{
+	if (rv != QS_ERR_BUSY)
+		log_warnx("https", "enc_keys: %s", kme_store_errmsg(d->store));
+	if (e->req != NULL)
+		send_error(d, e->req, 503,
+		    rv == QS_ERR_BUSY ? KME_API_MSG_NOT_ENOUGH_KEYS
+				      : KME_API_MSG_KEY_ACCESS);
+	enc_free(e);
+}
+
+/* enc_reserve_all reserves the keys of every request of |q| (whose SAE
+ * is still connected) in one store batch. Returns the batch's result: on
+ * failure nothing was reserved. */
+static int
+enc_reserve_all(struct kmed *d, struct kmed_enc *q)
+{
+	int rv = kme_store_batch_begin(d->store);
+
+	if (rv != 0)
+		return rv;
+	for (struct kmed_enc *e = q; e != NULL; e = e->next)
+		e->rv = e->req != NULL ? enc_reserve(d, e) : QS_ERR_STATE;
+	return kme_store_batch_end(d->store);
+}
+
+/* enc_flush reserves the queued Get key requests in one batch, then sends
+ * an ASSIGN for each reservation (only once they are durable). */
+static void
+enc_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct kmed *d = arg;
+	struct kmed_enc *q = d->enc_queue, *e;
+	int rv;
+
+	(void)fd;
+	(void)what;
+	d->enc_queue = NULL;
+	d->enc_queue_tail = &d->enc_queue;
+	rv = enc_reserve_all(d, q);
+	if (rv != 0)
+		log_warnx(
+		    "https", "enc_keys batch: %s", kme_store_errmsg(d->store));
+	while ((e = q) != NULL) {
+		q = e->next;
+		e->next = NULL;
+		if (e->req == NULL && e->batch.n == 0) {
+			enc_free(e); /* the SAE went away before the flush */
+			continue;
+		}
+		if (rv != 0 || e->rv != 0) {
+			enc_fail(d, e, rv != 0 ? QS_ERR_IO : e->rv);
+			continue;
+		}
+		if (e->req == NULL ||
+		    kmed_peer_assign(d, &e->batch, enc_done, e) == NULL) {
+			enc_destroy(e);
+			if (e->req != NULL)
+				send_error(d, e->req, 503,
+				    KME_API_MSG_PEER_UNREACHABLE);
+			enc_free(e);
+		}
+	}
+}
+
+/* do_enc takes ownership of |op| and queues the request for enc_flush. */
 static void
 do_enc(struct kmed *d, struct evhttp_request *req, struct kme_api_op *op)
 {
 	struct kmed_enc *e;
-	int rv;
 
 	d->cnt.enc_keys_requests++;
 	if (!kmed_peer_up(d)) {
@@ -380,26 +488,12 @@ do_enc(struct kmed *d, struct evhttp_request *req, struct kme_api_op *op)
 	e->d = d;
 	e->op = *op;
 	memset(op, 0, sizeof(*op));
-	rv = enc_reserve(d, e);
-	if (rv != 0) {
-		if (rv != QS_ERR_BUSY)
-			log_warnx("https", "enc_keys: %s",
-			    kme_store_errmsg(d->store));
-		send_error(d, req, 503,
-		    rv == QS_ERR_BUSY ? KME_API_MSG_NOT_ENOUGH_KEYS
-				      : KME_API_MSG_KEY_ACCESS);
-		enc_free(e);
-		return;
-	}
-	if (kmed_peer_assign(d, &e->batch, enc_done, e) == NULL) {
-		enc_destroy(e);
-		send_error(d, req, 503, KME_API_MSG_PEER_UNREACHABLE);
-		enc_free(e);
-		return;
-	}
 	e->req = req;
 	e->evcon = evhttp_request_get_connection(req);
 	evhttp_connection_set_closecb(e->evcon, enc_conn_closed, e);
+	*d->enc_queue_tail = e;
+	d->enc_queue_tail = &e->next;
+	event_active(d->enc_flush_ev, EV_TIMEOUT, 0);
 }
 
 static void
@@ -472,8 +566,11 @@ kmed_https_start(struct kmed *d)
 		log_warnx("https", "TLS setup: %s", err.msg);
 		return QS_ERR_CONFIG;
 	}
+	d->enc_queue = NULL;
+	d->enc_queue_tail = &d->enc_queue;
+	d->enc_flush_ev = event_new(d->base, -1, 0, enc_flush, d);
 	d->https = evhttp_new(d->base);
-	if (d->https == NULL)
+	if (d->https == NULL || d->enc_flush_ev == NULL)
 		return QS_ERR_NOMEM;
 	evhttp_set_bevcb(d->https, https_bevcb, d);
 	evhttp_set_gencb(d->https, on_request, d);
@@ -512,6 +609,16 @@ kmed_https_start(struct kmed *d)
 void
 kmed_https_stop(struct kmed *d)
 {
+	struct kmed_enc *e;
+
+	while ((e = d->enc_queue) != NULL) {
+		d->enc_queue = e->next;
+		enc_free(e);
+	}
+	d->enc_queue_tail = &d->enc_queue;
+	if (d->enc_flush_ev != NULL)
+		event_free(d->enc_flush_ev);
+	d->enc_flush_ev = NULL;
 	if (d->https != NULL)
 		evhttp_free(d->https);
 	d->https = NULL;

@@ -43,6 +43,15 @@ struct pending {
 	struct pending *next;
 };
 
+/* struct held_result is an ASSIGN_RESULT held until the store batch that
+ * recorded its ASSIGN ended. */
+struct held_result {
+	/* seq is the ASSIGN's seq. */
+	uint64_t seq;
+	/* error is why the ASSIGN was refused (heap), or NULL if recorded. */
+	char *error;
+};
+
 struct kmed_peer {
 	struct kmed *d;
 	SSL_CTX *srv_ctx, *cli_ctx;
@@ -58,6 +67,10 @@ struct kmed_peer {
 	int backoff_ms;
 	qs_tstamp last_rx;
 	uint64_t ping_seq;
+	/* held / n_held / cap_held are the ASSIGN_RESULTs of the frames of
+	 * the current read, sent once its store batch ended. */
+	struct held_result *held;
+	size_t n_held, cap_held;
 };
 
 static void dial(struct kmed_peer *p);
@@ -203,6 +216,63 @@ on_pool(struct kmed_peer *p, const struct kme_range_list *l)
 		    (unsigned long long)discarded);
 }
 
+/* hold_result queues the answer to ASSIGN |seq| (|error| NULL if it was
+ * recorded). Returns false if out of memory. */
+static bool
+hold_result(struct kmed_peer *p, uint64_t seq, const char *error)
+{
+	struct held_result *h;
+
+	if (p->n_held == p->cap_held) {
+		size_t cap = p->cap_held ? 2 * p->cap_held : 16;
+
+		h = realloc(p->held, cap * sizeof(*h));
+		if (h == NULL)
+			return false;
+		p->held = h;
+		p->cap_held = cap;
+	}
+	h = &p->held[p->n_held];
+	h->seq = seq;
+	h->error = error != NULL ? strdup(error) : NULL;
+	if (error != NULL && h->error == NULL)
+		return false;
+	p->n_held++;
+	return true;
+}
+
+/* send_held sends the held ASSIGN_RESULTs: a recorded ASSIGN is reported
+ * ok only if the batch |committed|. */
+static void
+send_held(struct kmed_peer *p, bool committed, const char *why)
+{
+	for (size_t i = 0; i < p->n_held; i++) {
+		struct held_result *h = &p->held[i];
+		struct kme_peer_msg r = { .type = KME_PEER_ASSIGN_RESULT };
+
+		r.u.result.seq = h->seq;
+		r.u.result.ok = h->error == NULL && committed;
+		r.u.result.error = h->error != NULL
+		    ? h->error
+		    : (r.u.result.ok ? NULL : (char *)why);
+		if (h->error == NULL && !committed)
+			log_warnx("peer", "ASSIGN %llu refused: %s",
+			    (unsigned long long)h->seq, why);
+		send_msg(p, &r);
+		free(h->error);
+	}
+	p->n_held = 0;
+}
+
+/* forget_held drops the held answers (their connection is gone). */
+static void
+forget_held(struct kmed_peer *p)
+{
+	for (size_t i = 0; i < p->n_held; i++)
+		free(p->held[i].error);
+	p->n_held = 0;
+}
+
 static void
 on_assign(struct kmed_peer *p, const struct kme_peer_assign *a)
 {
@@ -218,6 +288,17 @@ on_assign(struct kmed_peer *p, const struct kme_peer_assign *a)
 	} else {
 		log_info("peer", "recorded %zu key(s) for master %s, first %s",
 		    a->n_keys, a->keys[0].master_sae, a->keys[0].key_id);
+	}
+	/* Inside a batch the answer waits until the batch committed. */
+	if (kme_store_in_batch(p->d->store)) {
+		if (hold_result(p, a->seq, r.u.result.error))
+			return;
+		log_warnx("peer", "ASSIGN %llu: out of memory",
+		    (unsigned long long)a->seq);
+		/* Never claim ok for what is not durable yet: the master
+		 * then destroys its keys, as after a lost answer. */
+		r.u.result.ok = false;
+		r.u.result.error = "out of memory";
 	}
 	send_msg(p, &r);
 }
@@ -261,22 +342,22 @@ dispatch(struct kmed_peer *p, const struct kme_peer_msg *m)
 	}
 }
 
-static void
-on_read(struct bufferevent *bev, void *arg)
+/* read_frames decodes and dispatches every frame available on |bev|.
+ * Returns false if the connection was dropped. */
+static bool
+read_frames(struct kmed_peer *p, struct bufferevent *bev)
 {
-	struct kmed_peer *p = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct kme_peer_msg m;
 	uint8_t buf[16384];
 	int rv = 0;
 
-	p->last_rx = qs_now();
 	while (evbuffer_get_length(in) > 0 && p->bev == bev) {
 		int n = evbuffer_remove(in, buf, sizeof(buf));
 
 		if (n <= 0 || kme_peer_dec_feed(p->dec, buf, (size_t)n) != 0) {
 			drop(p, kme_peer_dec_errmsg(p->dec));
-			return;
+			return false;
 		}
 		while (p->bev == bev &&
 		    (rv = kme_peer_dec_next(p->dec, &m)) == 1) {
@@ -285,9 +366,40 @@ on_read(struct bufferevent *bev, void *arg)
 		}
 		if (p->bev == bev && rv < 0) {
 			drop(p, kme_peer_dec_errmsg(p->dec));
-			return;
+			return false;
 		}
 	}
+	return p->bev == bev;
+}
+
+/* on_read processes every frame of one read inside one store batch (one
+ * commit for all their ASSIGNs and ASSIGN_RESULTs); the answers that
+ * depend on the batch (our ASSIGN_RESULTs, the SAEs' Get key responses)
+ * are sent only after it ended. */
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct kmed_peer *p = arg;
+	struct kmed *d = p->d;
+	bool batch = kme_store_batch_begin(d->store) == 0;
+	bool alive, committed = true;
+	char why[KME_STORE_ERRMSG_LEN + 64] = "";
+
+	if (!batch)
+		log_warnx("peer", "batch: %s", kme_store_errmsg(d->store));
+	p->last_rx = qs_now();
+	alive = read_frames(p, bev);
+	if (batch && kme_store_batch_end(d->store) != 0) {
+		committed = false;
+		snprintf(why, sizeof(why), "the key store could not commit: %s",
+		    kme_store_errmsg(d->store));
+		log_warnx("peer", "%s", why);
+	}
+	kmed_https_after_batch(d, committed);
+	if (alive)
+		send_held(p, committed, why);
+	else
+		forget_held(p);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg);
@@ -582,6 +694,8 @@ kmed_peer_stop(struct kmed *d)
 		evconnlistener_free(p->lis);
 	SSL_CTX_free(p->srv_ctx);
 	SSL_CTX_free(p->cli_ctx);
+	forget_held(p);
+	free(p->held);
 	free(p);
 	d->peer = NULL;
 }

@@ -65,6 +65,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT ks",
+	[S_RELEASE] = "RELEASE ks",
+	[S_ROLLBACK_TO] = "ROLLBACK TO ks",
 	[S_META_GET] = "SELECT v FROM meta WHERE k=?1",
 	[S_META_SET] = "INSERT INTO meta(k,v) VALUES(?1,?2)"
 		       " ON CONFLICT(k) DO UPDATE SET v=excluded.v",
@@ -200,15 +203,54 @@ int
 ks_begin(struct kme_store *st)
 {
 	st->errmsg[0] = '\0';
-	return ks_exec(st, ks_stmt(st, S_BEGIN), "begin transaction");
+	if (!st->in_batch)
+		return ks_exec(st, ks_stmt(st, S_BEGIN), "begin transaction");
+	if (st->batch_lost)
+		return ks_fail(st, QS_ERR_IO,
+		    "key store: the batch's transaction was rolled back");
+	return ks_exec(st, ks_stmt(st, S_SAVEPOINT), "begin savepoint");
+}
+
+/* ks_end_savepoint ends the savepoint of an operation inside a batch. */
+static int
+ks_end_savepoint(struct kme_store *st, int rv)
+{
+	if (rv == 0) {
+		rv = ks_exec(st, ks_stmt(st, S_RELEASE), "release savepoint");
+		if (rv == 0)
+			return 0;
+	}
+	/* SQLite may have rolled back the whole transaction by itself. */
+	if (sqlite3_get_autocommit(st->db)) {
+		st->batch_lost = true;
+		return rv;
+	}
+	if (ks_exec(st, ks_stmt(st, S_ROLLBACK_TO), "roll back savepoint") !=
+		0 ||
+	    ks_exec(st, ks_stmt(st, S_RELEASE), "release savepoint") != 0) {
+		/* Cannot isolate the failure: the whole batch must fail. */
+		st->batch_lost = true;
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rv;
 }
 
 int
 ks_end(struct kme_store *st, int rv)
 {
+	char keep[sizeof(st->errmsg)];
+
 	/* Reset every statement so that none holds the transaction open. */
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_reset(st->st[i]);
+	if (st->in_batch) {
+		/* Keep the operation's message over the savepoint's. */
+		memcpy(keep, st->errmsg, sizeof(keep));
+		int r = ks_end_savepoint(st, rv);
+		if (rv != 0)
+			memcpy(st->errmsg, keep, sizeof(keep));
+		return r;
+	}
 	if (rv == 0) {
 		rv = ks_exec(st, ks_stmt(st, S_COMMIT), "commit");
 		if (rv == 0)
@@ -218,6 +260,48 @@ ks_end(struct kme_store *st, int rv)
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return rv;
+}
+
+int
+kme_store_batch_begin(struct kme_store *st)
+{
+	int rv;
+
+	if (st->in_batch)
+		return ks_fail(st, QS_ERR_STATE, "key store: a batch is open");
+	st->errmsg[0] = '\0';
+	if ((rv = ks_exec(st, ks_stmt(st, S_BEGIN), "begin batch")) != 0)
+		return rv;
+	st->in_batch = true;
+	st->batch_lost = false;
+	return 0;
+}
+
+int
+kme_store_batch_end(struct kme_store *st)
+{
+	int rv = 0;
+
+	if (!st->in_batch)
+		return ks_fail(st, QS_ERR_STATE, "key store: no batch is open");
+	st->in_batch = false;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_reset(st->st[i]);
+	if (st->batch_lost)
+		rv = ks_fail(st, QS_ERR_IO,
+		    "key store: the batch's transaction was rolled back");
+	else if ((rv = ks_exec(st, ks_stmt(st, S_COMMIT), "commit batch")) == 0)
+		return 0;
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->batch_lost = false;
+	return rv;
+}
+
+bool
+kme_store_in_batch(const struct kme_store *st)
+{
+	return st->in_batch;
 }
 
 int
@@ -420,6 +504,9 @@ kme_store_close(struct kme_store *st)
 		return;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
+	/* An open batch is rolled back: nothing of it was durable. */
+	if (st->db != NULL && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(st->db);
 	free(st);
 }

@@ -308,6 +308,26 @@ int kme_store_open(struct kme_store **out, const char *path, enum kme_role role,
 /* kme_store_close closes the database and frees |st| (NULL is fine). */
 void kme_store_close(struct kme_store *st);
 
+/*
+ * Group commit. kme_store_batch_begin opens one write transaction (BEGIN
+ * IMMEDIATE) in which the following operations run, each in its own
+ * savepoint: an operation that fails is undone alone and the others stay.
+ * kme_store_batch_end commits them all with one set of fsyncs.
+ * The results of operations inside a batch are NOT durable until
+ * kme_store_batch_end returns 0: nothing they recorded may be answered
+ * (to an SAE or the peer) before. If the commit fails, the transaction is
+ * rolled back and EVERY operation done inside the batch is undone.
+ * kme_store_batch_begin returns 0, QS_ERR_STATE (a batch is already open)
+ * or QS_ERR_IO. kme_store_batch_end returns 0, QS_ERR_STATE (no batch is
+ * open) or QS_ERR_IO (rolled back). kme_store_close rolls back an open
+ * batch.
+ */
+int kme_store_batch_begin(struct kme_store *st);
+int kme_store_batch_end(struct kme_store *st);
+
+/* kme_store_in_batch tells whether a batch is open. */
+bool kme_store_in_batch(const struct kme_store *st);
+
 /* kme_store_errmsg returns the message of the last failed call (empty
  * string if none); valid until the next call on |st|. */
 const char *kme_store_errmsg(const struct kme_store *st);

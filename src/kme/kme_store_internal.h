@@ -7,6 +7,7 @@
 #define QS_KME_STORE_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,9 @@ enum stmt_id {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
 	S_META_GET,
 	S_META_SET,
 	S_META_ADD,
@@ -68,6 +72,12 @@ struct kme_store {
 	uint64_t max_pool_bytes;
 	/* st holds the prepared statements, by enum stmt_id. */
 	sqlite3_stmt *st[S_COUNT];
+	/* in_batch is true between kme_store_batch_begin and _batch_end. */
+	bool in_batch;
+	/* batch_lost is true once SQLite rolled the batch's transaction back
+	 * by itself (e.g. disk full): every later operation of the batch
+	 * fails and kme_store_batch_end reports the failure. */
+	bool batch_lost;
 	/* errmsg is the message of the last failure. */
 	char errmsg[KME_STORE_ERRMSG_LEN];
 };
@@ -110,11 +120,14 @@ int ks_row(struct kme_store *st, sqlite3_stmt *s, const char *what);
 int
 ks_int64(struct kme_store *st, sqlite3_stmt *s, const char *what, int64_t *v);
 
-/* ks_begin starts a write transaction (BEGIN IMMEDIATE). */
+/* ks_begin starts a write transaction (BEGIN IMMEDIATE), or inside a
+ * batch the savepoint "ks". */
 int ks_begin(struct kme_store *st);
 
 /* ks_end commits if |rv| is 0 (returning QS_ERR_IO if that fails), else
- * rolls back and returns |rv|. The error message of |rv| is kept. */
+ * rolls back and returns |rv|. Inside a batch it releases the savepoint, or
+ * rolls back to it (undoing only this operation). The error message of |rv| is
+ * kept. */
 int ks_end(struct kme_store *st, int rv);
 
 /* ks_meta_get reads meta value |k| (0 if absent). */

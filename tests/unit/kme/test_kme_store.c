@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "kme_store.h"
+#include "kme_store_internal.h" /* st->db, to make a COMMIT fail */
 #include "qs_err.h"
 #include "qs_log.h"
 
@@ -1064,6 +1065,141 @@ test_validation_helpers(void **state)
 	assert_false(kme_range_valid(&r));
 }
 
+/* A batch of several operations commits them all at once; operations
+ * cannot nest batches. */
+static void
+test_batch_commits_all(void **state)
+{
+	struct fix *f = *state;
+	struct kme_batch b[3];
+
+	add_both(f, 0, 100);
+	assert_false(kme_store_in_batch(f->a));
+	assert_int_equal(kme_store_batch_end(f->a), QS_ERR_STATE);
+	assert_int_equal(kme_store_batch_begin(f->a), 0);
+	assert_true(kme_store_in_batch(f->a));
+	assert_int_equal(kme_store_batch_begin(f->a), QS_ERR_STATE);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+		    reserve(f, f->a, 1, 10, slave_b, 1, UNTIL, &b[i]), 0);
+	assert_int_equal(stats(f->a).reservations, 3);
+	assert_int_equal(kme_store_batch_end(f->a), 0);
+	assert_false(kme_store_in_batch(f->a));
+	assert_int_equal(stats(f->a).reservations, 3);
+	assert_int_equal(stats(f->a).owned_pool_bytes, 70);
+	/* the peer records the three ASSIGNs in one batch: durable */
+	assert_int_equal(kme_store_batch_begin(f->b), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+		    kme_store_assign(f->b, b[i].assign, b[i].n), 0);
+	assert_int_equal(kme_store_batch_end(f->b), 0);
+	kme_store_close(f->b);
+	assert_int_equal(
+	    kme_store_open(&f->b, f->pb, KME_ROLE_BOB, CAP, NULL, 0), 0);
+	assert_int_equal(stats(f->b).available_keys, 3);
+	check_accounting(f->a);
+	check_accounting(f->b);
+	for (int i = 0; i < 3; i++)
+		kme_batch_free(&b[i]);
+}
+
+/* A failing operation inside a batch is undone alone. */
+static void
+test_batch_failed_op_isolated(void **state)
+{
+	struct fix *f = *state;
+	struct kme_batch b1, b2, bx = { 0 };
+	const char *v[2];
+
+	add(f->a, 0, 100);
+	assert_int_equal(kme_store_batch_begin(f->a), 0);
+	assert_int_equal(reserve(f, f->a, 1, 10, slave_b, 1, UNTIL, &b1), 0);
+	assert_int_equal(
+	    reserve(f, f->a, 10, 10, slave_b, 1, UNTIL, &bx), QS_ERR_BUSY);
+	assert_string_not_equal(kme_store_errmsg(f->a), "");
+	assert_int_equal(reserve(f, f->a, 2, 10, slave_b, 1, UNTIL, &b2), 0);
+	/* a commit that fails half-way (second key_ID unknown) leaves b1 */
+	v[0] = b1.keys[0].key_id;
+	v[1] = "00000000-0000-4000-8000-000000000000";
+	assert_int_equal(kme_store_commit(f->a, v, 2), QS_ERR_NOTFOUND);
+	assert_int_equal(kme_store_batch_end(f->a), 0);
+	assert_int_equal(stats(f->a).reservations, 3);
+	assert_int_equal(stats(f->a).c.delivered_keys, 0);
+	assert_int_equal(stats(f->a).owned_pool_bytes, 70);
+	assert_int_equal(kme_store_commit(f->a, v, 1), 0);
+	check_accounting(f->a);
+	kme_batch_free(&b1);
+	kme_batch_free(&b2);
+	kme_batch_free(&bx);
+}
+
+static int
+refuse_commit(void *arg)
+{
+	(void)arg;
+	return 1; /* SQLite turns the COMMIT into a ROLLBACK */
+}
+
+/* When the batch's COMMIT fails, every operation of the batch is undone
+ * and the store works on. */
+static void
+test_batch_end_failure(void **state)
+{
+	struct fix *f = *state;
+	struct kme_batch b1, b2, b3;
+	const char *v[1];
+
+	add(f->a, 0, 100);
+	assert_int_equal(reserve(f, f->a, 1, 10, slave_b, 1, UNTIL, &b1), 0);
+	sqlite3_commit_hook(f->a->db, refuse_commit, NULL);
+	assert_int_equal(kme_store_batch_begin(f->a), 0);
+	assert_int_equal(reserve(f, f->a, 2, 10, slave_b, 1, UNTIL, &b2), 0);
+	v[0] = b1.keys[0].key_id;
+	assert_int_equal(kme_store_commit(f->a, v, 1), 0);
+	assert_int_equal(kme_store_batch_end(f->a), QS_ERR_IO);
+	assert_string_not_equal(kme_store_errmsg(f->a), "");
+	assert_false(kme_store_in_batch(f->a));
+	sqlite3_commit_hook(f->a->db, NULL, NULL);
+	/* as before the batch: b1 still reserved, b2 never was */
+	assert_int_equal(stats(f->a).reservations, 1);
+	assert_int_equal(stats(f->a).c.delivered_keys, 0);
+	assert_int_equal(stats(f->a).owned_pool_bytes, 90);
+	v[0] = b2.keys[0].key_id;
+	assert_int_equal(kme_store_commit(f->a, v, 1), QS_ERR_NOTFOUND);
+	/* and the store works on, in and out of batches */
+	assert_int_equal(kme_store_batch_begin(f->a), 0);
+	assert_int_equal(reserve(f, f->a, 1, 10, slave_b, 1, UNTIL, &b3), 0);
+	assert_int_equal(kme_store_batch_end(f->a), 0);
+	v[0] = b1.keys[0].key_id;
+	assert_int_equal(kme_store_commit(f->a, v, 1), 0);
+	assert_int_equal(stats(f->a).reservations, 1);
+	check_accounting(f->a);
+	kme_batch_free(&b1);
+	kme_batch_free(&b2);
+	kme_batch_free(&b3);
+}
+
+/* A batch still open at close (or a crash) leaves nothing behind. */
+static void
+test_batch_not_durable_before_end(void **state)
+{
+	struct fix *f = *state;
+	struct kme_batch b;
+
+	add_both(f, 0, 100);
+	assert_int_equal(reserve(f, f->a, 2, 10, slave_b, 1, UNTIL, &b), 0);
+	assert_int_equal(kme_store_batch_begin(f->b), 0);
+	assert_int_equal(kme_store_assign(f->b, b.assign, b.n), 0);
+	assert_int_equal(stats(f->b).available_keys, 2);
+	kme_store_close(f->b);
+	assert_int_equal(
+	    kme_store_open(&f->b, f->pb, KME_ROLE_BOB, CAP, NULL, 0), 0);
+	assert_int_equal(stats(f->b).available_keys, 0);
+	assert_int_equal(stats(f->b).pool_bytes, 100);
+	check_accounting(f->b);
+	kme_batch_free(&b);
+}
+
 int
 main(void)
 {
@@ -1106,6 +1242,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_tombstones_pruned, setup, teardown),
 		cmocka_unit_test(test_validation_helpers),
+		cmocka_unit_test_setup_teardown(
+		    test_batch_commits_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_batch_failed_op_isolated, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_batch_end_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_batch_not_durable_before_end, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
