@@ -32,16 +32,12 @@ static void
 rearm(struct qmd *d)
 {
 	qs_tstamp next = d->ks->ops->next_expiry(d->ks), now = qs_now();
-	struct timeval tv = { 0, 0 };
+	struct timeval tv;
 
 	event_del(d->timer_ev);
 	if (next == QS_TSTAMP_NONE)
 		return;
-	if (next > now) {
-		tv.tv_sec = (time_t)((next - now) / QS_NS_PER_S);
-		tv.tv_usec =
-		    (suseconds_t)(((next - now) % QS_NS_PER_S) / QS_NS_PER_US);
-	}
+	qs_tstamp_timeval(next, now, &tv);
 	event_add(d->timer_ev, &tv);
 }
 

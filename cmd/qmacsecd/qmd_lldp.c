@@ -152,18 +152,13 @@ static void
 rearm(struct qmd_lldp *l)
 {
 	qs_tstamp next = lldp_agent_next_expiry(l->agent), now = now_of(l);
-	struct timeval tv = { 0, 0 };
+	struct timeval tv;
 
 	next = qs_tstamp_min(next, l->reoffer_at);
 	event_del(l->timer);
 	if (next == QS_TSTAMP_NONE)
 		return;
-	if (next > now) {
-		uint64_t us = (next - now + QS_NS_PER_US - 1) / QS_NS_PER_US;
-
-		tv.tv_sec = (time_t)(us / 1000000);
-		tv.tv_usec = (suseconds_t)(us % 1000000);
-	}
+	qs_tstamp_timeval(next, now, &tv);
 	event_add(l->timer, &tv);
 }
 

@@ -541,18 +541,12 @@ static void
 rearm(struct qmd_sae *s)
 {
 	qs_tstamp next = agent_policy_next_expiry(s->pol), now = now_of(s);
-	struct timeval tv = { 0, 0 };
+	struct timeval tv;
 
 	event_del(s->timer);
 	if (next == QS_TSTAMP_NONE)
 		return;
-	if (next > now) {
-		/* round up: a timer that fires early only re-arms */
-		uint64_t us = (next - now + QS_NS_PER_US - 1) / QS_NS_PER_US;
-
-		tv.tv_sec = (time_t)(us / 1000000);
-		tv.tv_usec = (suseconds_t)(us % 1000000);
-	}
+	qs_tstamp_timeval(next, now, &tv);
 	event_add(s->timer, &tv);
 }
 

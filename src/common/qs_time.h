@@ -10,6 +10,7 @@
 #define QS_TIME_H
 
 #include <stdint.h>
+#include <sys/time.h>
 
 typedef uint64_t qs_tstamp;
 
@@ -39,6 +40,21 @@ static inline qs_tstamp
 qs_tstamp_min(qs_tstamp a, qs_tstamp b)
 {
 	return a < b ? a : b;
+}
+
+/* qs_tstamp_timeval writes the time from |now| until |deadline| to |tv|,
+ * rounded up to a whole microsecond (zero once the deadline has passed):
+ * how glue code arms its one timer with a core's next expiry. A timer that
+ * fires early would only re-arm; rounding up avoids that. */
+static inline void
+qs_tstamp_timeval(qs_tstamp deadline, qs_tstamp now, struct timeval *tv)
+{
+	uint64_t us = deadline > now
+	    ? (deadline - now + QS_NS_PER_US - 1) / QS_NS_PER_US
+	    : 0;
+
+	tv->tv_sec = (time_t)(us / 1000000);
+	tv->tv_usec = (suseconds_t)(us % 1000000);
 }
 
 #endif /* QS_TIME_H */

@@ -159,9 +159,7 @@ rearm(struct qkd_link_event *le)
 		return;
 	}
 	now = qs_now();
-	t = t > now ? t - now : 0;
-	tv.tv_sec = (time_t)(t / QS_NS_PER_S);
-	tv.tv_usec = (suseconds_t)((t % QS_NS_PER_S) / 1000);
+	qs_tstamp_timeval(t, now, &tv);
 	evtimer_add(le->timer, &tv);
 }
 
