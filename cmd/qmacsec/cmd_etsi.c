@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <jansson.h>
 
 #include "etsi_client.h"
 #include "lab_file.h"
+#include "lab_netns.h"
 #include "qmacsec.h"
 #include "qs_codec.h"
 #include "qs_err.h"
@@ -156,6 +158,7 @@ resolve(struct etsi_args *a, struct lab_file *lab)
 {
 	const struct lab_sae *s;
 	char err[256];
+	int saved;
 
 	if (a->lab == NULL) {
 		if (a->url && a->cert && a->key && a->ca)
@@ -173,6 +176,15 @@ resolve(struct etsi_args *a, struct lab_file *lab)
 		fprintf(stderr, "qmacsec etsi: %s/lab.json has no SAE '%s'\n",
 		    a->lab, a->sae);
 		return QM_EXIT_FAIL;
+	}
+	if (s->netns[0] != '\0') {
+		/* the SAE's KME is reachable from its namespace only; we
+		 * stay there: this process makes just this one call */
+		if (lab_netns_enter(s->netns, &saved, err, sizeof(err)) != 0) {
+			fprintf(stderr, "qmacsec etsi: %s\n", err);
+			return QM_EXIT_FAIL;
+		}
+		close(saved);
 	}
 	a->url = a->url ? a->url : s->kme_url;
 	a->cert = a->cert ? a->cert : s->cert;

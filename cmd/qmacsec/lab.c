@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lab_netns.h"
+#include "lab_poc.h"
 #include "lab_proc.h"
 
 static void
@@ -19,6 +21,10 @@ usage(FILE *fp)
 	    "[--cipher C]\n"
 	    "                  [--rekey-period S] [--sak-retire-time S] "
 	    "[--pn-threshold N]\n"
+	    "       qmacsec lab up poc DIR [--mode 1|2] [--key-source "
+	    "qkd|mka]\n"
+	    "       qmacsec lab run poc [--json FILE] [--dir DIR] [--mode "
+	    "1|2] [...]\n"
 	    "       qmacsec lab down DIR\n"
 	    "\n"
 	    "  up kme-pair  two KMEs (KME_A alice, KME_B bob) with their\n"
@@ -30,6 +36,15 @@ usage(FILE *fp)
 	    "(benchmarks).\n"
 	    "               Returns once both KMEs answer; writes "
 	    "DIR/lab.json.\n"
+	    "  up poc       the white paper's Figure 1 in network "
+	    "namespaces: encryptors\n"
+	    "               A and B (qmacsecd, QKD keys), KMEs C and D, Eve "
+	    "on their fibre.\n"
+	    "  run poc      builds it and runs the experiment: baseline, Eve "
+	    "on, Eve off,\n"
+	    "               in Mode 1 and Mode 2; timeline, summary, --json "
+	    "report\n"
+	    "               (`qmacsec lab run poc --help`).\n"
 	    "  down         stops everything the lab in DIR started.\n");
 }
 
@@ -84,6 +99,12 @@ cmd_lab(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "up") == 0 &&
 	    strcmp(argv[2], "macsec-pair") == 0)
 		return lab_macsec_pair_cmd(argc, argv);
+	if (argc >= 4 && strcmp(argv[1], "up") == 0 &&
+	    strcmp(argv[2], "poc") == 0)
+		return lab_poc_cmd_up(argc, argv);
+	if (argc >= 3 && strcmp(argv[1], "run") == 0 &&
+	    strcmp(argv[2], "poc") == 0)
+		return lab_poc_cmd_run(argc, argv);
 	if (argc == 3 && strcmp(argv[1], "down") == 0)
 		return lab_down(argv[2]) == 0 ? 0 : 1;
 	usage(stderr);

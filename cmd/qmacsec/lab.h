@@ -40,7 +40,7 @@ struct lab_keys;
 
 /* lab_macsec_pair_start is lab_macsec_pair_up with the keys of |keys|
  * (static SAK, or MKA CAK/CKN and timers; struct lab_keys is in
- * lab_macsec.c). Same returns. */
+ * lab_macsec.h). Same returns. */
 int lab_macsec_pair_start(
     const char *dir, const struct lab_keys *keys, const char *cipher);
 
@@ -49,11 +49,6 @@ int lab_macsec_pair_start(
  * [--cipher C]` (argv[0] is "lab") and starts the pair. Returns the exit
  * status. */
 int lab_macsec_pair_cmd(int argc, char **argv);
-
-/* lab_netns_down deletes the network namespaces listed in DIR/netns and
- * the file. Returns how many it deleted, or -1 if there is no such
- * file. */
-int lab_netns_down(const char *dir);
 
 /* lab_down stops the lab in |dir|. Returns 0, or -1 if |dir| holds no
  * lab. */

@@ -138,8 +138,15 @@ parse_sae(const json_t *o, size_t i, const char *dir, struct lab_sae *s,
 		 o, where, "cert", true, dir, s->cert, err, errlen)) != 0 ||
 	    (rv = get_path(o, where, "key", true, dir, s->key, err, errlen)) !=
 		0 ||
-	    (rv = get_path(o, where, "ca", true, dir, s->ca, err, errlen)) != 0)
+	    (rv = get_path(o, where, "ca", true, dir, s->ca, err, errlen)) !=
+		0 ||
+	    (rv = get_str(o, where, "netns", false, s->netns, sizeof(s->netns),
+		 err, errlen)) != 0)
 		return rv;
+	if (strchr(s->netns, '/') != NULL || strcmp(s->netns, ".") == 0 ||
+	    strcmp(s->netns, "..") == 0)
+		return fail(err, errlen, QS_ERR_INVAL,
+		    "%s: 'netns' is not a namespace name", where);
 	if ((rv = check_id(where, "sae_id", s->sae_id, err, errlen)) != 0 ||
 	    (rv = check_id(where, "kme_id", s->kme_id, err, errlen)) != 0)
 		return rv;

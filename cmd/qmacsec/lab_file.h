@@ -8,7 +8,8 @@
  *	 "saes": [{"sae_id": "SAE_A", "kme_id": "KME_A",
  *	           "kme_url": "https://127.0.0.1:8443",
  *	           "cert": "pki/sae/SAE_A/client.pem",
- *	           "key": "pki/sae/SAE_A/client.key", "ca": "pki/ca.pem"}],
+ *	           "key": "pki/sae/SAE_A/client.key", "ca": "pki/ca.pem",
+ *	           "netns": "qs-1234-a"}],
  *	 ...}
  *
  * Other members, at the top or in an entry, are ignored (the lab tool
@@ -28,6 +29,8 @@
 /* LAB_PATH_MAX caps a resolved path; LAB_URL_MAX a URL. */
 #define LAB_PATH_MAX 1024
 #define LAB_URL_MAX 512
+/* LAB_NETNS_MAX bounds a namespace name (NUL included). */
+#define LAB_NETNS_MAX 64
 /* LAB_MAX_ENTRIES caps the KMEs and the SAEs. */
 #define LAB_MAX_ENTRIES 256
 
@@ -53,6 +56,9 @@ struct lab_sae {
 	char cert[LAB_PATH_MAX];
 	char key[LAB_PATH_MAX];
 	char ca[LAB_PATH_MAX];
+	/* netns is the network namespace the SAE lives in (optional, ""
+	 * when absent: the caller's own). */
+	char netns[LAB_NETNS_MAX];
 };
 
 /* struct lab_file is a parsed lab.json. */

@@ -1,77 +1,36 @@
 /*
- * lab_macsec.c — the macsec-pair topology: two hosts in network
- * namespaces joined by a veth pair, each running qmacsecd on its veth end
- * with the same static SAK, or (--cak/--ckn) with MKA and the same
- * pre-shared CAK: a has Key Server priority 16, b 32, so a is the Key
- * Server.
+ * lab_macsec.c — the macsec-pair topology (lab_macsec.h has the picture):
+ * two hosts in network namespaces joined by a veth pair, each running
+ * qmacsecd on its veth end with the same static SAK, or (--cak/--ckn)
+ * with MKA and the same pre-shared CAK: a has Key Server priority 16, b
+ * 32, so a is the Key Server.
  *
- *   netns qs-<pid>-a                           netns qs-<pid>-b
- *   10.77.0.1/24 qmacsec-a (TAP)               qmacsec-b (TAP) 10.77.0.2/24
- *        |                                                 |
- *     qmacsecd  -- veth-a ========== veth-b --  qmacsecd
- *               (no address, IPv6 off: only MACsec on the wire)
- *
- * IPv6 is disabled in both namespaces (all, default, and each veth end)
- * before the links go up, so the kernel sends no router solicitation,
- * MLD or DAD frame: the wire carries MACsec frames only. The TAPs are
- * created by qmacsecd after that and inherit IPv6 off too (their traffic
- * would be protected anyway; this keeps captures to the test's own
- * traffic).
+ * IPv6 is off in both namespaces before the links go up (lab_netns.h):
+ * the wire carries MACsec frames only. The TAPs are created by qmacsecd
+ * after that and inherit IPv6 off too (their traffic would be protected
+ * anyway; this keeps captures to the test's own traffic).
  *
  * The namespaces are recorded in DIR/netns before they are created, the
  * daemons in DIR/pids; `qmacsec lab down DIR` removes both.
  */
-#include "lab.h"
+#include "lab_macsec.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <openssl/rand.h>
 
 #include "cmd_status.h"
+#include "lab.h"
+#include "lab_netns.h"
 #include "lab_proc.h"
 
 #define READY_TIMEOUT_MS 10000
-
-/* One of the two hosts. */
-struct host {
-	char name[2]; /* "a" or "b" */
-	char netns[32];
-	char wire[16], tap[16];
-	char mac[18];
-	char ip[16]; /* 10.77.0.N */
-	char sock[PATH_MAX + 16];
-	char conf[PATH_MAX + 16];
-};
-
-/* What keys the pair: a static SAK, or MKA with a pre-shared CAK. */
-struct lab_keys {
-	/* sak is the static SAK (hex), or NULL for MKA. */
-	const char *sak;
-	/* cak/ckn are the MKA pre-shared key and name (hex). */
-	const char *cak, *ckn;
-	/* rekey_period / retire_time: [mka] rekey_period and
-	 * sak_retire_time as given (NULL: qmacsecd's defaults). */
-	const char *rekey_period, *retire_time;
-	/* pn_threshold: [macsec] pn_threshold as given (NULL: default). */
-	const char *pn_threshold;
-};
-
-struct mpair {
-	char dir[PATH_MAX];
-	const char *cipher;
-	size_t key_len;
-	struct lab_keys keys;
-	struct host h[2];
-};
 
 static const struct {
 	const char *name;
@@ -84,176 +43,89 @@ static const struct {
 	{ "gcm-aes-xpn-256", 32, true },
 };
 
-/* run runs |argv| (argv[0] on PATH), output appended to DIR/lab-setup.log.
- * Returns 0 if it exited 0. */
-static int
-run(const char *dir, const char *const argv[])
-{
-	char logp[PATH_MAX];
-	pid_t pid;
-	int st;
-
-	snprintf(logp, sizeof(logp), "%s/lab-setup.log", dir);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		FILE *fp = fopen(logp, "a");
-
-		if (fp != NULL) {
-			dup2(fileno(fp), 1);
-			dup2(fileno(fp), 2);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(stderr, "lab: `%s %s %s ...` failed (see %s)\n",
-		    argv[0], argv[1], argv[2] ? argv[2] : "", logp);
-		return -1;
-	}
-	return 0;
-}
-
-#define RUN(dir, ...) run(dir, (const char *const[]){ __VA_ARGS__, NULL })
-
 /* ---- namespaces ---- */
 
 int
-lab_netns_down(const char *dir)
+lab_mpair_links(struct lab_mpair *p)
 {
-	char p[PATH_MAX], ns[64];
-	int n = 0;
-	FILE *fp;
+	struct lab_host *a = &p->h[0], *b = &p->h[1];
 
-	snprintf(p, sizeof(p), "%s/netns", dir);
-	fp = fopen(p, "r");
-	if (fp == NULL)
+	if (lab_netns_add(p->dir, a->netns) != 0 ||
+	    lab_netns_add(p->dir, b->netns) != 0)
 		return -1;
-	while (fscanf(fp, "%63s", ns) == 1) {
-		pid_t pid = fork();
-		int st;
-
-		if (pid == 0) {
-			execlp("ip", "ip", "netns", "del", ns, (char *)NULL);
-			_exit(127);
-		}
-		if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
-		    WEXITSTATUS(st) == 0)
-			n++;
-	}
-	fclose(fp);
-	unlink(p);
-	return n;
-}
-
-static int
-make_netns(struct mpair *p)
-{
-	char text[128];
-
-	snprintf(text, sizeof(text), "%s\n%s\n", p->h[0].netns, p->h[1].netns);
-	if (lab_write_file(p->dir, "netns", text, 0644) != 0)
-		return -1;
-	for (int i = 0; i < 2; i++) {
-		const char *ns = p->h[i].netns;
-
-		if (RUN(p->dir, "ip", "netns", "add", ns) != 0 ||
-		    RUN(p->dir, "ip", "netns", "exec", ns, "sysctl", "-q", "-w",
-			"net.ipv6.conf.all.disable_ipv6=1",
-			"net.ipv6.conf.default.disable_ipv6=1") != 0 ||
-		    RUN(p->dir, "ip", "-n", ns, "link", "set", "lo", "up") != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-make_veth(struct mpair *p)
-{
-	struct host *a = &p->h[0], *b = &p->h[1];
-	char key[64];
-
-	if (RUN(p->dir, "ip", "link", "add", a->wire, "netns", a->netns,
-		"address", a->mac, "type", "veth", "peer", "name", b->wire,
-		"netns", b->netns, "address", b->mac) != 0)
-		return -1;
-	for (int i = 0; i < 2; i++) {
-		struct host *h = &p->h[i];
-
-		/* Off before the link goes up: no RS, MLD or DAD in clear. */
-		snprintf(key, sizeof(key), "net.ipv6.conf.%s.disable_ipv6=1",
-		    h->wire);
-		if (RUN(p->dir, "ip", "netns", "exec", h->netns, "sysctl", "-q",
-			"-w", key) != 0 ||
-		    RUN(p->dir, "ip", "-n", h->netns, "link", "set", h->wire,
-			"up") != 0)
-			return -1;
-	}
-	return 0;
+	return lab_veth_add(
+	    p->dir, a->netns, a->wire, a->mac, b->netns, b->wire, b->mac);
 }
 
 /* ---- qmacsecd ---- */
 
-/* key_text writes the key part of host |i|'s configuration. */
-static int
-key_text(const struct mpair *p, int i, const char *salt, char *out, size_t cap)
+/* key_text writes the key part of host |i|'s configuration to |fp|. */
+static void
+key_text(const struct lab_mpair *p, int i, const char *salt, FILE *fp)
 {
 	const struct lab_keys *k = &p->keys;
-	char pn[64] = "";
-	int n;
 
+	fprintf(fp, "[macsec]\ncipher = %s\n", p->cipher);
 	if (k->pn_threshold != NULL)
-		snprintf(
-		    pn, sizeof(pn), "pn_threshold = %s\n", k->pn_threshold);
+		fprintf(fp, "pn_threshold = %s\n", k->pn_threshold);
+	if (k->sak != NULL) {
+		fprintf(fp, "static_sak = %s\npeer_mac = %s\n", k->sak,
+		    p->h[1 - i].mac);
+		if (salt[0] != '\0')
+			fprintf(fp, "salt = %s\n", salt);
+		return;
+	}
+	if (k->cak == NULL)
+		return;
+	fprintf(fp, "[mka]\nmka_cak = %s\nmka_ckn = %s\nmka_priority = %d\n",
+	    k->cak, k->ckn, i == 0 ? 16 : 32);
+	if (k->rekey_period != NULL)
+		fprintf(fp, "rekey_period = %s\n", k->rekey_period);
+	if (k->retire_time != NULL)
+		fprintf(fp, "sak_retire_time = %s\n", k->retire_time);
+}
 
-	if (k->sak != NULL)
-		n = snprintf(out, cap,
-		    "[macsec]\ncipher = %s\n%sstatic_sak = %s\npeer_mac = %s\n"
-		    "%s%s%s",
-		    p->cipher, pn, k->sak, p->h[1 - i].mac,
-		    salt[0] ? "salt = " : "", salt, salt[0] ? "\n" : "");
-	else
-		n = snprintf(out, cap,
-		    "[macsec]\ncipher = %s\n%s[mka]\nmka_cak = %s\n"
-		    "mka_ckn = %s\nmka_priority = %d\n%s%s%s%s%s%s",
-		    p->cipher, pn, k->cak, k->ckn, i == 0 ? 16 : 32,
-		    k->rekey_period ? "rekey_period = " : "",
-		    k->rekey_period ? k->rekey_period : "",
-		    k->rekey_period ? "\n" : "",
-		    k->retire_time ? "sak_retire_time = " : "",
-		    k->retire_time ? k->retire_time : "",
-		    k->retire_time ? "\n" : "");
-	return n < 0 || (size_t)n >= cap ? -1 : 0;
+static const char *
+key_source(const struct lab_keys *k)
+{
+	if (k->key_source != NULL)
+		return k->key_source;
+	return k->sak != NULL ? "static" : "mka";
 }
 
 static int
-write_conf(const struct mpair *p, int i, const char *salt)
+write_conf(const struct lab_mpair *p, int i, const char *salt)
 {
-	const struct host *h = &p->h[i];
-	char text[PATH_MAX + 2048], keys[1024], name[16];
-	int n = -1;
+	const struct lab_host *h = &p->h[i];
+	char *text = NULL, name[16];
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	int rv;
 
-	if (key_text(p, i, salt, keys, sizeof(keys)) == 0)
-		n = snprintf(text, sizeof(text),
-		    "# qmacsecd of lab host %s (written by qmacsec lab up "
-		    "macsec-pair)\n"
-		    "[qmacsecd]\ninterface = %s\ntap = %s\n"
-		    "control_socket = %s\nkey_source = %s\n%s"
-		    "[port]\nring_blocks = 8\n",
-		    h->name, h->wire, h->tap, h->sock,
-		    p->keys.sak != NULL ? "static" : "mka", keys);
-	if (n < 0 || (size_t)n >= sizeof(text)) {
-		fprintf(stderr, "lab: the configuration of %s is too long\n",
-		    h->name);
+	if (fp == NULL)
+		return -1;
+	fprintf(fp,
+	    "# qmacsecd of lab host %s (written by qmacsec lab up)\n"
+	    "[qmacsecd]\ninterface = %s\ntap = %s\n"
+	    "control_socket = %s\nkey_source = %s\n",
+	    h->name, h->wire, h->tap, h->sock, key_source(&p->keys));
+	key_text(p, i, salt, fp);
+	fprintf(fp, "[port]\nring_blocks = 8\n");
+	if (p->keys.extra[i] != NULL)
+		fputs(p->keys.extra[i], fp);
+	if (fclose(fp) != 0) {
+		free(text);
 		return -1;
 	}
 	snprintf(name, sizeof(name), "%s.conf", h->name);
-	return lab_write_file(p->dir, name, text, 0600);
+	/* 0600: it holds the CAK or the SAK */
+	rv = lab_write_file(p->dir, name, text, 0600);
+	free(text);
+	return rv;
 }
 
 static int
-start_daemons(struct mpair *p)
+start_daemons(struct lab_mpair *p)
 {
 	char prog[PATH_MAX], name[32];
 
@@ -281,7 +153,7 @@ sleep_ms(long ms)
 
 /* wait_ready waits until both daemons answer status. */
 static int
-wait_ready(struct mpair *p)
+wait_ready(struct lab_mpair *p)
 {
 	char err[PATH_MAX + 128], name[32];
 	json_t *st;
@@ -309,23 +181,56 @@ wait_ready(struct mpair *p)
 }
 
 static int
-add_addresses(struct mpair *p)
+add_addresses(struct lab_mpair *p)
 {
 	char cidr[24];
 
 	for (int i = 0; i < 2; i++) {
 		snprintf(cidr, sizeof(cidr), "%s/24", p->h[i].ip);
-		if (RUN(p->dir, "ip", "-n", p->h[i].netns, "addr", "add", cidr,
-			"dev", p->h[i].tap) != 0)
+		if (lab_addr_add(p->dir, p->h[i].netns, p->h[i].tap, cidr) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-static json_t *
-host_json(const struct mpair *p, int i)
+int
+lab_mpair_daemons(struct lab_mpair *p)
 {
-	const struct host *h = &p->h[i], *peer = &p->h[1 - i];
+	uint8_t salt[12];
+	char salt_hex[25] = "";
+
+	if (p->xpn && p->keys.sak != NULL) {
+		/* Static XPN needs a salt both ends share. */
+		if (RAND_bytes(salt, sizeof(salt)) != 1)
+			return -1;
+		for (size_t i = 0; i < sizeof(salt); i++)
+			snprintf(salt_hex + 2 * i, 3, "%02x", salt[i]);
+	}
+	if (write_conf(p, 0, salt_hex) != 0 || write_conf(p, 1, salt_hex) != 0)
+		return -1;
+	if (start_daemons(p) != 0 || wait_ready(p) != 0 ||
+	    add_addresses(p) != 0)
+		return -1;
+	return 0;
+}
+
+int
+lab_mpair_daemons_stop(struct lab_mpair *p)
+{
+	char name[32];
+	int n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "qmacsecd-%s", p->h[i].name);
+		n += lab_stop(p->dir, name);
+	}
+	return n;
+}
+
+json_t *
+lab_mpair_host_json(const struct lab_mpair *p, int i)
+{
+	const struct lab_host *h = &p->h[i], *peer = &p->h[1 - i];
 	char sci[17], peer_sci[17], log[PATH_MAX + 32], cidr[24];
 
 	/* SCI = MAC || port 1 (qmacsecd's default macsec_port). */
@@ -344,13 +249,13 @@ host_json(const struct mpair *p, int i)
 }
 
 static int
-write_lab_json(const struct mpair *p)
+write_lab_json(const struct lab_mpair *p)
 {
 	char path[PATH_MAX + 16];
 	json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:[o, o]}", "topology",
 	    "macsec-pair", "dir", p->dir, "cipher", p->cipher, "key_source",
-	    p->keys.sak != NULL ? "static" : "mka", "hosts", host_json(p, 0),
-	    host_json(p, 1));
+	    key_source(&p->keys), "hosts", lab_mpair_host_json(p, 0),
+	    lab_mpair_host_json(p, 1));
 	int rv;
 
 	if (root == NULL)
@@ -366,10 +271,10 @@ write_lab_json(const struct mpair *p)
 /* ---- up ---- */
 
 static void
-name_hosts(struct mpair *p)
+name_hosts(struct lab_mpair *p)
 {
 	for (int i = 0; i < 2; i++) {
-		struct host *h = &p->h[i];
+		struct lab_host *h = &p->h[i];
 		char c = (char)('a' + i);
 
 		snprintf(h->name, sizeof(h->name), "%c", c);
@@ -427,7 +332,7 @@ check_seconds(const char *v, const char *what)
 
 /* check_keys validates the SAK, or the CAK and CKN. */
 static int
-check_keys(struct mpair *p)
+check_keys(struct lab_mpair *p)
 {
 	const struct lab_keys *k = &p->keys;
 	size_t sak_digits[] = { 2 * p->key_len, 0 },
@@ -463,16 +368,22 @@ check_keys(struct mpair *p)
 	return 0;
 }
 
-/* check_args validates the cipher and the keys before anything is made. */
-static int
-check_args(struct mpair *p, const char *cipher, bool *xpn)
+int
+lab_mpair_init(
+    struct lab_mpair *p, const struct lab_keys *keys, const char *cipher)
 {
-	p->cipher = NULL;
+	char dir[PATH_MAX];
+
+	/* the directory survives: lab_prepare_dir may have filled it */
+	memcpy(dir, p->dir, sizeof(dir));
+	memset(p, 0, sizeof(*p));
+	memcpy(p->dir, dir, sizeof(dir));
+	p->keys = *keys;
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		if (strcmp(cipher, suites[i].name) == 0) {
 			p->cipher = suites[i].name;
 			p->key_len = suites[i].key_len;
-			*xpn = suites[i].xpn;
+			p->xpn = suites[i].xpn;
 		}
 	}
 	if (p->cipher == NULL) {
@@ -481,22 +392,26 @@ check_args(struct mpair *p, const char *cipher, bool *xpn)
 		    "gcm-aes-xpn-128 or gcm-aes-xpn-256\n");
 		return -1;
 	}
-	return check_keys(p);
+	if (check_keys(p) != 0)
+		return -1;
+	name_hosts(p);
+	return 0;
 }
 
-static int
-prepare_dir(struct mpair *p, const char *dir)
+int
+lab_prepare_dir(const char *dir, const char *what, char *out)
 {
 	char f[PATH_MAX + 8];
 
 	if (geteuid() != 0) {
 		fprintf(stderr,
-		    "lab: macsec-pair needs root (network "
-		    "namespaces, TAP, AF_PACKET)\n");
+		    "lab: %s needs root (network namespaces, TAP, "
+		    "AF_PACKET)\n",
+		    what);
 		return -1;
 	}
 	if (access("/dev/net/tun", R_OK | W_OK) != 0) {
-		fprintf(stderr, "lab: macsec-pair needs /dev/net/tun\n");
+		fprintf(stderr, "lab: %s needs /dev/net/tun\n", what);
 		return -1;
 	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -504,40 +419,18 @@ prepare_dir(struct mpair *p, const char *dir)
 		    strerror(errno));
 		return -1;
 	}
-	if (realpath(dir, p->dir) == NULL)
+	if (realpath(dir, out) == NULL)
 		return -1;
 	for (int i = 0; i < 2; i++) {
-		snprintf(f, sizeof(f), "%s/%s", p->dir, i ? "netns" : "pids");
+		snprintf(f, sizeof(f), "%s/%s", out, i ? "netns" : "pids");
 		if (access(f, F_OK) == 0) {
 			fprintf(stderr,
 			    "lab: %s holds a running lab; run `qmacsec lab "
 			    "down %s` first\n",
-			    p->dir, dir);
+			    out, dir);
 			return -1;
 		}
 	}
-	return 0;
-}
-
-static int
-bring_up(struct mpair *p, bool xpn)
-{
-	uint8_t salt[12];
-	char salt_hex[25] = "";
-
-	if (xpn && p->keys.sak != NULL) {
-		/* Static XPN needs a salt both ends share. */
-		if (RAND_bytes(salt, sizeof(salt)) != 1)
-			return -1;
-		for (size_t i = 0; i < sizeof(salt); i++)
-			snprintf(salt_hex + 2 * i, 3, "%02x", salt[i]);
-	}
-	if (write_conf(p, 0, salt_hex) != 0 || write_conf(p, 1, salt_hex) != 0)
-		return -1;
-	if (make_netns(p) != 0 || make_veth(p) != 0 || start_daemons(p) != 0 ||
-	    wait_ready(p) != 0 || add_addresses(p) != 0 ||
-	    write_lab_json(p) != 0)
-		return -1;
 	return 0;
 }
 
@@ -545,15 +438,17 @@ int
 lab_macsec_pair_start(
     const char *dir, const struct lab_keys *keys, const char *cipher)
 {
-	struct mpair p;
-	bool xpn = false;
+	struct lab_mpair p;
 
 	memset(&p, 0, sizeof(p));
-	p.keys = *keys;
-	if (check_args(&p, cipher, &xpn) != 0 || prepare_dir(&p, dir) != 0)
+	if (lab_mpair_init(&p, keys, cipher) != 0 ||
+	    lab_prepare_dir(dir, "macsec-pair", p.dir) != 0)
 		return -1;
-	name_hosts(&p);
-	if (bring_up(&p, xpn) != 0) {
+	/* the paths in the host names need the directory */
+	if (lab_mpair_init(&p, keys, cipher) != 0)
+		return -1;
+	if (lab_mpair_links(&p) != 0 || lab_mpair_daemons(&p) != 0 ||
+	    write_lab_json(&p) != 0) {
 		lab_stop_all(p.dir);
 		lab_netns_down(p.dir);
 		return -1;
@@ -581,9 +476,8 @@ lab_macsec_pair_up(const char *dir, const char *sak, const char *cipher)
 	return lab_macsec_pair_start(dir, &k, cipher);
 }
 
-/* opt_value: is argv[*i] the option |name| with a value? Then take it. */
-static bool
-opt_value(int argc, char **argv, int *i, const char *name, const char **v)
+bool
+lab_opt_value(int argc, char **argv, int *i, const char *name, const char **v)
 {
 	if (strcmp(argv[*i], name) != 0 || *i + 1 >= argc)
 		return false;
@@ -598,15 +492,15 @@ lab_macsec_pair_cmd(int argc, char **argv)
 	const char *cipher = "gcm-aes-128";
 
 	for (int i = 4; i < argc; i++) {
-		if (!opt_value(argc, argv, &i, "--static-sak", &k.sak) &&
-		    !opt_value(argc, argv, &i, "--cipher", &cipher) &&
-		    !opt_value(argc, argv, &i, "--cak", &k.cak) &&
-		    !opt_value(argc, argv, &i, "--ckn", &k.ckn) &&
-		    !opt_value(
+		if (!lab_opt_value(argc, argv, &i, "--static-sak", &k.sak) &&
+		    !lab_opt_value(argc, argv, &i, "--cipher", &cipher) &&
+		    !lab_opt_value(argc, argv, &i, "--cak", &k.cak) &&
+		    !lab_opt_value(argc, argv, &i, "--ckn", &k.ckn) &&
+		    !lab_opt_value(
 			argc, argv, &i, "--rekey-period", &k.rekey_period) &&
-		    !opt_value(
+		    !lab_opt_value(
 			argc, argv, &i, "--sak-retire-time", &k.retire_time) &&
-		    !opt_value(
+		    !lab_opt_value(
 			argc, argv, &i, "--pn-threshold", &k.pn_threshold)) {
 			fprintf(stderr, "lab: unknown option %s\n", argv[i]);
 			return 2;

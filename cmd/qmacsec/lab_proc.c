@@ -178,12 +178,40 @@ sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* stop_pids sends SIGTERM to the |n| processes, waits up to 5 s for them
+ * to exit, then sends SIGKILL to those left. Returns how many took the
+ * SIGTERM (were running). */
+static int
+stop_pids(const pid_t *pids, int n)
+{
+	int stopped = 0;
+
+	for (int i = 0; i < n; i++)
+		if (kill(pids[i], SIGTERM) == 0)
+			stopped++;
+	for (int t = 0; t < 50; t++) {
+		bool any = false;
+
+		for (int i = 0; i < n; i++) {
+			waitpid(pids[i], NULL, WNOHANG);
+			any = any || kill(pids[i], 0) == 0;
+		}
+		if (!any)
+			break;
+		sleep_ms(100);
+	}
+	for (int i = 0; i < n; i++)
+		if (kill(pids[i], SIGKILL) == 0)
+			waitpid(pids[i], NULL, 0);
+	return stopped;
+}
+
 int
 lab_stop_all(const char *dir)
 {
 	char p[PATH_MAX], n[128];
 	pid_t pids[64];
-	int pid, count = 0, stopped = 0;
+	int pid, count = 0, stopped;
 	FILE *fp;
 
 	snprintf(p, sizeof(p), "%s/pids", dir);
@@ -193,25 +221,43 @@ lab_stop_all(const char *dir)
 	while (count < 64 && fscanf(fp, "%127s %d", n, &pid) == 2)
 		pids[count++] = pid;
 	fclose(fp);
-	for (int i = 0; i < count; i++)
-		if (kill(pids[i], SIGTERM) == 0)
-			stopped++;
-	for (int t = 0; t < 50; t++) {
-		bool any = false;
-
-		for (int i = 0; i < count; i++) {
-			waitpid(pids[i], NULL, WNOHANG);
-			any = any || kill(pids[i], 0) == 0;
-		}
-		if (!any)
-			break;
-		sleep_ms(100);
-	}
-	for (int i = 0; i < count; i++)
-		if (kill(pids[i], SIGKILL) == 0)
-			waitpid(pids[i], NULL, 0);
+	stopped = stop_pids(pids, count);
 	unlink(p);
 	return stopped;
+}
+
+int
+lab_stop(const char *dir, const char *name)
+{
+	char p[PATH_MAX], tmp[PATH_MAX + 8], n[128];
+	pid_t pids[64];
+	int pid, count = 0;
+	FILE *in, *out;
+
+	snprintf(p, sizeof(p), "%s/pids", dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", p);
+	in = fopen(p, "r");
+	if (in == NULL)
+		return 0;
+	out = fopen(tmp, "w");
+	if (out == NULL) {
+		fclose(in);
+		return 0;
+	}
+	/* the others stay recorded; |name| leaves the file before it is
+	 * stopped, so that its pid, once reused, is never signalled */
+	while (fscanf(in, "%127s %d", n, &pid) == 2) {
+		if (strcmp(n, name) == 0 && count < 64)
+			pids[count++] = pid;
+		else
+			fprintf(out, "%s %d\n", n, pid);
+	}
+	fclose(in);
+	if (fclose(out) != 0 || rename(tmp, p) != 0) {
+		unlink(tmp);
+		return 0;
+	}
+	return stop_pids(pids, count) > 0 ? 1 : 0;
 }
 
 int

@@ -36,6 +36,11 @@ bool lab_alive(const char *dir, const char *name);
  * stopped. */
 int lab_stop_all(const char *dir);
 
+/* lab_stop stops the recorded process |name| (SIGTERM, then SIGKILL
+ * after a grace period) and removes it from DIR/pids. Returns 1 if it was
+ * running, else 0. */
+int lab_stop(const char *dir, const char *name);
+
 /* lab_write_file writes |text| to DIR/name with mode |mode|. Returns 0 or
  * -1 with a message on stderr. */
 int lab_write_file(
