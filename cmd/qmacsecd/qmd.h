@@ -64,7 +64,9 @@ struct qmd {
  * the reason. */
 int qmd_open(struct qmd *d);
 
-/* qmd_start_keys starts the key source. Returns 0 or its error (logged). */
+/* qmd_start_keys gives the key source the event base and the timer
+ * re-arm (qmd_event_start() first), then starts it. Returns 0 or its
+ * error (logged). */
 int qmd_start_keys(struct qmd *d);
 
 /* qmd_close deletes every SA, stops the port, frees the SecY and wipes
@@ -77,10 +79,15 @@ void qmd_close(struct qmd *d);
  * SIGINT/SIGTERM. Returns 0, QS_ERR_IO or QS_ERR_NOMEM (logged). */
 int qmd_event_start(struct qmd *d);
 
+/* qmd_event_rearm re-arms the key source's timer (struct
+ * qmd_keysrc_env.rearm; |ctx| is the struct qmd). */
+void qmd_event_rearm(void *ctx);
+
 /* qmd_event_run runs the loop until SIGINT/SIGTERM. Returns 0. */
 int qmd_event_run(struct qmd *d);
 
-/* qmd_event_stop frees everything qmd_event_start made and removes the
+/* qmd_event_stop stops a key source that runs on the base (its SAs
+ * deleted), frees everything qmd_event_start made and removes the
  * control socket. */
 void qmd_event_stop(struct qmd *d);
 

@@ -66,8 +66,8 @@ static const struct qs_conf_key qmd_keys[] = {
 	    "where logs go: stderr or syslog"),
 	STR("qmacsecd", "key_source", key_source, "static",
 	    "where SAKs come from: static (static_sak), none (no key: the "
-	    "port fails closed) or mka (MKA with the pre-shared CAK of "
-	    "[mka])"),
+	    "port fails closed), mka (MKA with the pre-shared CAK of [mka]) "
+	    "or qkd (QKD keys from the KME of [qkd], mode of [policy])"),
 	STR("macsec", "cipher", cipher, "",
 	    "gcm-aes-128, gcm-aes-256, gcm-aes-xpn-128 or gcm-aes-xpn-256 "
 	    "(empty: gcm-aes-128, or what macsec_csindex says)"),
@@ -152,6 +152,9 @@ static const struct qs_conf_key qmd_keys[] = {
 	    "master (enc_keys, announces key_IDs) or slave (dec_keys); the "
 	    "[policy] role key, which may be written here instead; derived "
 	    "(master = MKA Key Server) is refused until MKA runs"),
+	STR("qkd", "exchange", qkd.exchange, "",
+	    "how key_IDs travel: lldp, mka or both (empty: both if [lldp] "
+	    "enable, else mka)"),
 	STR("qkd", "key_bytes", qkd.key_bytes, "",
 	    "key size in bytes (16..64, default 32); the [policy] key_bytes "
 	    "key, which may be written here instead"),
@@ -204,6 +207,7 @@ qmd_key_source_name(enum qmd_key_source ks)
 	case QMD_KS_STATIC: return "static";
 	case QMD_KS_NONE: return "none";
 	case QMD_KS_MKA: return "mka";
+	case QMD_KS_QKD: return "qkd";
 	}
 	return "unknown";
 }
@@ -328,9 +332,11 @@ check_main(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
 		c->key_source = QMD_KS_NONE;
 	else if (strcmp(r->key_source, "mka") == 0)
 		c->key_source = QMD_KS_MKA;
+	else if (strcmp(r->key_source, "qkd") == 0)
+		c->key_source = QMD_KS_QKD;
 	else
 		return fail(err, errlen, name, "qmacsecd", "key_source",
-		    "must be static, none or mka");
+		    "must be static, none, mka or qkd");
 	return 0;
 }
 
@@ -480,11 +486,12 @@ check_xpn(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
 		return fail(err, errlen, name, "macsec", "peer_ssci",
 		    "must differ from ssci (the same SSCI under one SAK "
 		    "repeats IVs)");
-	if (c->key_source == QMD_KS_MKA && (r->salt[0] != '\0' || !s_auto))
+	if ((c->key_source == QMD_KS_MKA || c->key_source == QMD_KS_QKD) &&
+	    (r->salt[0] != '\0' || !s_auto))
 		return fail(err, errlen, name, "macsec",
 		    r->salt[0] != '\0' ? "salt" : "ssci",
-		    "key_source mka: the Key Server assigns SSCIs and the "
-		    "salt");
+		    "key_source mka and qkd: the Key Server assigns SSCIs and "
+		    "the salt");
 	if (c->key_source != QMD_KS_STATIC)
 		return 0;
 	if (r->salt[0] == '\0')
@@ -575,6 +582,45 @@ check_mka(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
 	return 0;
 }
 
+/* check_qkd checks what key_source qkd needs (after [mka] and [qkd]). */
+static int
+check_qkd(const struct qmd_conf *c, const char *name, char *err, size_t errlen)
+{
+	const struct agent_policy_config *p = &c->qkd.policy;
+	bool qkd = c->key_source == QMD_KS_QKD;
+
+	if (qkd && !c->qkd.enabled)
+		return fail(err, errlen, name, "qkd", "sae_id",
+		    "required when key_source = qkd");
+	if (c->qkd.enabled && p->role == AGENT_ROLE_DERIVED && !qkd)
+		return fail(err, errlen, name, "qkd", "role",
+		    "derived (master = the MKA Key Server) needs key_source = "
+		    "qkd; set role = master on one end and role = slave on "
+		    "the other");
+	if (!qkd)
+		return 0;
+	if (p->role == AGENT_ROLE_DERIVED && c->cak_len == 0)
+		return fail(err, errlen, name, "qkd", "role",
+		    "derived (master = the MKA Key Server) needs a bootstrap "
+		    "CA to elect the Key Server: set [mka] mka_cak and "
+		    "mka_ckn, or role = master / slave");
+	if (p->mode == AGENT_MODE_SAK && c->cak_len == 0)
+		return fail(err, errlen, name, "mka", "mka_cak",
+		    "[policy] mode 2 merges QKD keys into the SAKs of a CA: "
+		    "it needs the bootstrap CA's mka_cak and mka_ckn");
+	if (p->mode == AGENT_MODE_CAK && p->key_bytes != 16 &&
+	    p->key_bytes != 32)
+		return fail(err, errlen, name, "qkd", "key_bytes",
+		    "[policy] mode 1 uses the QKD key as a CAK: key_bytes "
+		    "must be 16 or 32");
+	if (c->ckn_len == 16)
+		return fail(err, errlen, name, "mka", "mka_ckn",
+		    "16 octets is the length of a QKD CKN (key_ID) in "
+		    "key_source "
+		    "qkd; use another length for the bootstrap CA");
+	return 0;
+}
+
 /* validate turns the parsed file into |c|. */
 static int
 validate(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
@@ -590,6 +636,8 @@ validate(const struct raw *r, struct qmd_conf *c, const char *name, char *err,
 	    (rv = check_mka(r, c, name, err, errlen)) != 0 ||
 	    (rv = qmd_sae_conf_check(
 		 &r->qkd, &c->qkd, &c->lldp, name, err, errlen)) != 0)
+		return rv;
+	if ((rv = check_qkd(c, name, err, errlen)) != 0)
 		return rv;
 	c->batch = (unsigned)r->batch;
 	c->ring_blocks = (unsigned)r->ring_blocks;

@@ -10,7 +10,7 @@
  *	[qmacsecd]
  *	interface = eth1            ; the wire NIC (required)
  *	tap = macsec0               ; the clear-side TAP
- *	key_source = static        ; static | none | mka
+ *	key_source = static        ; static | none | mka | qkd
  *	[macsec]
  *	cipher = gcm-aes-128
  *	static_sak = 000102...0f    ; 16 or 32 octets, as the cipher needs
@@ -58,6 +58,11 @@ enum qmd_key_source {
 	 * CAK mka_cak / mka_ckn: the KaY elects a Key Server and installs
 	 * the SAKs it distributes. */
 	QMD_KS_MKA = 2,
+	/* QMD_KS_QKD: QKD keys from an ETSI 014 KME ([qkd], [policy]):
+	 * Mode 1 runs an MKA CA per QKD key (CAK = key, CKN = key_ID),
+	 * Mode 2 merges QKD keys into the SAKs of the bootstrap CA
+	 * (mka_cak / mka_ckn). qmd_keysrc_qkd.h. */
+	QMD_KS_QKD = 3,
 };
 
 /* The configuration after validation. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "qmd_ctl.h"
+#include "qmd_keysrc_qkd.h"
 #include "qmd_status.h"
 #include "qs_err.h"
 #include "qs_log.h"
@@ -93,7 +94,9 @@ make_keysrc(struct qmd *d)
 		.send_uncontrolled = send_uncontrolled,
 		.ctx = d,
 	};
-	int rv = qmd_keysrc_new(&d->ks, &d->conf, &env);
+	int rv = d->conf.key_source == QMD_KS_QKD
+	    ? qmd_keysrc_qkd_new(&d->ks, &d->conf, &env)
+	    : qmd_keysrc_new(&d->ks, &d->conf, &env);
 
 	if (rv == QS_ERR_INVAL && d->conf.key_source == QMD_KS_STATIC)
 		log_warnx("keys",
@@ -167,7 +170,14 @@ qmd_open(struct qmd *d)
 int
 qmd_start_keys(struct qmd *d)
 {
-	return d->ks->ops->start(d->ks, qs_now());
+	int rv;
+
+	d->ks->env.base = d->base;
+	d->ks->env.rearm = qmd_event_rearm;
+	if ((rv = d->ks->ops->start(d->ks, qs_now())) != 0)
+		log_warnx("keys", "cannot start the key source %s: %s",
+		    d->ks->ops->name, qs_strerror(rv));
+	return rv;
 }
 
 void

@@ -31,9 +31,12 @@
 static void
 rearm(struct qmd *d)
 {
-	qs_tstamp next = d->ks->ops->next_expiry(d->ks), now = qs_now();
+	qs_tstamp next, now = qs_now();
 	struct timeval tv;
 
+	if (d->ks == NULL || d->timer_ev == NULL)
+		return;
+	next = d->ks->ops->next_expiry(d->ks);
 	event_del(d->timer_ev);
 	if (next == QS_TSTAMP_NONE)
 		return;
@@ -291,10 +294,24 @@ qmd_event_run(struct qmd *d)
 }
 
 void
+qmd_event_rearm(void *ctx)
+{
+	rearm(ctx);
+}
+
+void
 qmd_event_stop(struct qmd *d)
 {
 	struct event **evs[] = { &d->frame_ev, &d->pn_ev, &d->timer_ev,
 		&d->sig_ev[0], &d->sig_ev[1] };
+
+	/* a key source with events on the base stops before the base goes
+	 * (stop is idempotent; qmd_close() frees it) */
+	if (d->ks != NULL && d->ks->env.base != NULL) {
+		d->ks->ops->stop(d->ks);
+		d->ks->env.base = NULL;
+		d->ks->env.rearm = NULL;
+	}
 
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
 		if (*evs[i] != NULL)

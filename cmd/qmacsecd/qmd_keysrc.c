@@ -150,6 +150,8 @@ qmd_keysrc_new(struct qmd_keysrc **out, const struct qmd_conf *c,
 		*out = ks;
 		return 0;
 	case QMD_KS_MKA: return qmd_keysrc_mka_new(out, c, env);
+	/* libevent glue: qmd_keysrc_qkd_new() (qs_qmd_sae library) */
+	case QMD_KS_QKD: return QS_ERR_UNSUPPORTED;
 	}
 	return QS_ERR_INVAL;
 }

@@ -23,10 +23,12 @@
  * Key sources: "static" (one SAK from the configuration, like `ip macsec
  * add ... key`), "none" (no key: fail closed), "mka" (MKA with a
  * pre-shared CAK: qmd_keysrc_mka.h, an adapter from struct mka_secy_ops
- * to the SecY, adding an "mka" object to the status). QKD-derived keys
- * through ETSI 014 come next.
+ * to the SecY, adding an "mka" object to the status), "qkd" (QKD keys
+ * through ETSI 014 into MKA: qmd_keysrc_qkd.h; libevent glue, created by
+ * qmd_keysrc_qkd_new(), not by qmd_keysrc_new()).
  *
- * Sans-I/O: a key source sees the SecY (management calls only), a
+ * Sans-I/O (but "qkd", whose SAE and LLDP parts run on env.base): a key
+ * source sees the SecY (management calls only), a
  * function to send uncontrolled frames, and |now|; it never reads a
  * clock, a socket or libevent.
  */
@@ -44,6 +46,7 @@
 #include "qs_time.h"
 #include "secy.h"
 
+struct event_base;
 struct qmd_keysrc;
 
 /* What a key source may use. */
@@ -60,6 +63,14 @@ struct qmd_keysrc_env {
 	/* rand supplies randomness (MKA: MIs, SAK nonces); NULL means
 	 * qs_rand_system. Tests inject a deterministic one. */
 	const struct qs_rand *rand;
+	/* base is the daemon's event loop, for a key source with libevent
+	 * glue of its own ("qkd": the ETSI client, the policy's and the LLDP
+	 * agent's timers); set before start(), NULL for the others. */
+	struct event_base *base;
+	/* rearm asks the daemon (ctx) to re-arm its timer for
+	 * next_expiry() after the key source changed outside a hook (a KME
+	 * answer, an LLDP timer). May be NULL. */
+	void (*rearm)(void *ctx);
 };
 
 /* The hooks of a key source. Every int hook returns 0 or a negative
@@ -123,7 +134,8 @@ void qmd_keysrc_set_controlled_port(struct qmd_keysrc *ks, bool enabled);
 
 /* qmd_keysrc_new creates the key source |c->key_source| names, copying
  * the key material it needs from |c| (the caller may free |c| after).
- * Returns 0, QS_ERR_INVAL (static: the peer's SCI equals ours, IVs would
+ * Returns 0, QS_ERR_UNSUPPORTED (qkd: use qmd_keysrc_qkd_new()),
+ * QS_ERR_INVAL (static: the peer's SCI equals ours, IVs would
  * repeat; mka: the KaY refused its settings) or QS_ERR_NOMEM. */
 int qmd_keysrc_new(struct qmd_keysrc **out, const struct qmd_conf *c,
     const struct qmd_keysrc_env *env);

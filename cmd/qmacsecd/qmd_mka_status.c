@@ -57,8 +57,8 @@ peer_json(const struct mka_peer_status *q)
 	    (json_int_t)q->lkn, "old_kn", (json_int_t)q->okn);
 }
 
-static json_t *
-ca_json(const struct mka_kay *kay, const uint8_t *ckn, size_t ckn_len)
+json_t *
+qmd_mka_ca_json(const struct mka_kay *kay, const uint8_t *ckn, size_t ckn_len)
 {
 	struct mka_peer_status peers[PEERS_MAX];
 	struct mka_ca_status st;
@@ -179,7 +179,7 @@ qmd_mka_status_json(
 	set_u64(
 	    o, "sak_rekeys", c->tx_sa_switches > 0 ? c->tx_sa_switches - 1 : 0);
 	json_object_set_new(
-	    o, "cas", json_pack("[o]", ca_json(kay, ckn, ckn_len)));
+	    o, "cas", json_pack("[o]", qmd_mka_ca_json(kay, ckn, ckn_len)));
 	json_object_set_new(o, "counters", counters_json(c));
 	return o;
 }

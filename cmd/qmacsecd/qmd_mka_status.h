@@ -41,6 +41,12 @@
 json_t *qmd_mka_status_json(
     const struct mka_kay *kay, const uint8_t *ckn, size_t ckn_len);
 
+/* qmd_mka_ca_json returns the object of the CA |ckn| (ckn, mi, mn, key
+ * server, peers, ...), or a new reference to null if there is no such
+ * CA; NULL when out of memory. */
+json_t *
+qmd_mka_ca_json(const struct mka_kay *kay, const uint8_t *ckn, size_t ckn_len);
+
 /* qmd_mka_connect_name returns "pending", "unauthenticated",
  * "authenticated" or "secure". */
 const char *qmd_mka_connect_name(enum mka_cp_connect c);

@@ -66,7 +66,7 @@ any_qkd_key(const struct qmd_sae_raw *r)
 	} k[] = { { "peer_sae_id", r->peer_sae_id }, { "kme_url", r->kme_url },
 		{ "kme_id", r->kme_id }, { "cert", r->cert }, { "key", r->key },
 		{ "ca", r->ca }, { "role", r->role },
-		{ "key_bytes", r->key_bytes } };
+		{ "key_bytes", r->key_bytes }, { "exchange", r->exchange } };
 
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
 		if (k[i].v[0] != '\0')
@@ -184,11 +184,6 @@ check_policy(const struct qmd_sae_raw *r, struct qmd_sae_conf *q,
 	    (rv = alias(&pc, "key_bytes", r->key_bytes, name, err, errlen)) !=
 		0)
 		return rv;
-	if (pc.cfg.role == AGENT_ROLE_DERIVED)
-		return fail(err, errlen, name, "qkd", "role",
-		    "derived (master = the MKA Key Server) needs MKA to elect "
-		    "the Key Server, which does not run yet; set role = "
-		    "master on one end and role = slave on the other");
 	if (agent_policy_config_check(&pc.cfg, why, sizeof(why)) != 0) {
 		snprintf(
 		    err, errlen, "%s: [%s] %s", name, AGENT_CONF_SECTION, why);
@@ -211,6 +206,30 @@ check_lldp(const struct qmd_sae_raw *r, struct qmd_lldp_conf *l,
 	return 0;
 }
 
+/* check_exchange sets q->exchange from [qkd] exchange and [lldp]. */
+static int
+check_exchange(const struct qmd_sae_raw *r, const struct qmd_lldp_conf *l,
+    struct qmd_sae_conf *q, const char *name, char *err, size_t errlen)
+{
+	const char *v = r->exchange;
+
+	if (v[0] == '\0')
+		q->exchange = l->enable ? QMD_EX_LLDP | QMD_EX_MKA : QMD_EX_MKA;
+	else if (strcmp(v, "lldp") == 0)
+		q->exchange = QMD_EX_LLDP;
+	else if (strcmp(v, "mka") == 0)
+		q->exchange = QMD_EX_MKA;
+	else if (strcmp(v, "both") == 0)
+		q->exchange = QMD_EX_LLDP | QMD_EX_MKA;
+	else
+		return fail(err, errlen, name, "qkd", "exchange",
+		    "must be lldp, mka or both");
+	if ((q->exchange & QMD_EX_LLDP) != 0 && !l->enable)
+		return fail(err, errlen, name, "qkd", "exchange",
+		    "carries key_IDs over LLDP, but [lldp] enable is false");
+	return 0;
+}
+
 int
 qmd_sae_conf_check(const struct qmd_sae_raw *r, struct qmd_sae_conf *qkd,
     struct qmd_lldp_conf *lldp, const char *name, char *err, size_t errlen)
@@ -230,6 +249,7 @@ qmd_sae_conf_check(const struct qmd_sae_raw *r, struct qmd_sae_conf *qkd,
 	} else {
 		q.enabled = true;
 		if ((rv = check_ids(r, &q, name, err, errlen)) != 0 ||
+		    (rv = check_exchange(r, &l, &q, name, err, errlen)) != 0 ||
 		    (rv = check_policy(r, &q, name, err, errlen)) != 0)
 			return rv;
 	}

@@ -11,7 +11,9 @@
  *	cert = /etc/qmacsec/sae.pem
  *	key = /etc/qmacsec/sae.key
  *	ca = /etc/qmacsec/ca.pem
- *	role = master                   ; master | slave (derived: later)
+ *	role = master                   ; master | slave | derived
+ *	exchange = both                 ; lldp | mka | both (auto: both if
+ *	                                ; [lldp] enable, else mka)
  *	key_bytes = 32
  *	[policy]                        ; src/agent/agent_conf.h
  *	t_qkd = 60
@@ -60,6 +62,7 @@ struct qmd_sae_raw {
 	char ca[QMD_SAE_PATH_MAX];
 	char role[16];
 	char key_bytes[16];
+	char exchange[16];
 	/* [lldp] keys. */
 	bool lldp_enable;
 	uint64_t lldp_tx_interval;
@@ -67,6 +70,18 @@ struct qmd_sae_raw {
 	char lldp_oui[24];
 	/* policy collects the [policy] keys (agent_conf_init() first). */
 	struct agent_conf policy;
+};
+
+/* enum qmd_exchange: bits saying how key_IDs travel between the SAEs. */
+enum qmd_exchange {
+	/* QMD_EX_LLDP: the LLDP key announcement TLV (docs/lldp-key-
+	 * exchange.md); unauthenticated, so a key is used only once MKA
+	 * proves both ends hold it. */
+	QMD_EX_LLDP = 1,
+	/* QMD_EX_MKA: inside MKA (docs/mka-qkd.md): the CKN of a Mode 1 CA
+	 * is the key_ID, and the QKD Announcement TLV, authenticated by the
+	 * current CA, carries the next key_IDs. */
+	QMD_EX_MKA = 2,
 };
 
 /* struct qmd_sae_conf is the checked [qkd] + [policy] configuration. */
@@ -87,8 +102,13 @@ struct qmd_sae_conf {
 	char cert[QMD_SAE_PATH_MAX];
 	char key[QMD_SAE_PATH_MAX];
 	char ca[QMD_SAE_PATH_MAX];
+	/* exchange is a set of enum qmd_exchange bits (never 0 when
+	 * enabled). */
+	unsigned exchange;
 	/* policy is the fail-closed policy's configuration (role and
-	 * key_bytes included), durations in ns. */
+	 * key_bytes included), durations in ns. Role may be
+	 * AGENT_ROLE_DERIVED: the QKD key source resolves it from the MKA
+	 * Key Server election (qmd_conf.c requires a bootstrap CA). */
 	struct agent_policy_config policy;
 };
 
@@ -120,9 +140,9 @@ int qmd_sae_conf_policy_key(struct qmd_sae_raw *r, const char *name,
  * kme_url, kme_id, cert, key or ca; IDs that are not 1..128 octets of
  * UTF-8 without control characters; sae_id equal to peer_sae_id; a URL
  * that is not https://; role or key_bytes in both [qkd] and [policy];
- * role derived (until MKA elects a Key Server: "role derived ... set
- * role = master or slave"); what agent_policy_config_check() refuses; a
- * malformed OUI. Returns 0 or QS_ERR_CONFIG; on error |qkd| and |lldp|
+ * what agent_policy_config_check() refuses; a
+ * malformed OUI; exchange not lldp, mka or both, or lldp / both without
+ * [lldp] enable. Returns 0 or QS_ERR_CONFIG; on error |qkd| and |lldp|
  * are left as they were. */
 int qmd_sae_conf_check(const struct qmd_sae_raw *r, struct qmd_sae_conf *qkd,
     struct qmd_lldp_conf *lldp, const char *name, char *err, size_t errlen);
