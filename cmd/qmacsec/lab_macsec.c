@@ -110,7 +110,8 @@ write_conf(const struct lab_mpair *p, int i, const char *salt)
 	    "control_socket = %s\nkey_source = %s\n",
 	    h->name, h->wire, h->tap, h->sock, key_source(&p->keys));
 	key_text(p, i, salt, fp);
-	fprintf(fp, "[port]\nring_blocks = 8\n");
+	fprintf(fp, "[port]\nring_blocks = %s\n",
+	    p->keys.ring_blocks != NULL ? p->keys.ring_blocks : "8");
 	if (p->keys.extra[i] != NULL)
 		fputs(p->keys.extra[i], fp);
 	if (fclose(fp) != 0) {

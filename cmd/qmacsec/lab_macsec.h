@@ -53,6 +53,9 @@ struct lab_keys {
 	/* key_source overrides [qmacsecd] key_source (NULL: static with a
 	 * SAK, mka with a CAK). */
 	const char *key_source;
+	/* ring_blocks is [port] ring_blocks (NULL: 8, enough for a test
+	 * link; qmacsecd's default is 64). */
+	const char *ring_blocks;
 	/* extra[i] is appended to host i's configuration (NULL: nothing),
 	 * e.g. its [qkd], [policy] and [lldp] sections. */
 	const char *extra[2];

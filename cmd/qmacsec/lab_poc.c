@@ -28,21 +28,27 @@
  * is empty (two keys, gone within 4 s of Eve coming on) the link rides
  * out 14 failed requests, longer than Eve stays.
  *
- * Mode 2: a SAK every 3 s (t_akl 4 s, rolled 1 s before expiry), from a
- * buffer of 2 keys: the pool (2 keys) and then the buffer run dry about
- * 12 to 16 s after Eve comes on, and the link stalls until she leaves.
+ * Mode 2: a SAK every 2.5 s (t_akl 4 s, rolled 1.5 s before expiry),
+ * from a buffer of 2 keys: the pool (2 keys) and then the buffer run dry
+ * about 10 to 15 s after Eve comes on, and the link stalls until she
+ * leaves.
+ *
+ * Both: a rollover (new CA, new SAK) must be confirmed within 1.5 s, so
+ * the old SAK is retired after 0.5 s (sak_retire_time); failed requests
+ * are retried at most 2 s apart (retry_cap), so that the link recovers
+ * within seconds of keys flowing again.
  */
 const struct lab_poc_mode lab_poc_modes[2] = {
 	{ .mode = 1,
 	    .t_qkd = 2,
 	    .t_akl = 30,
-	    .rollover = 1,
+	    .rollover = 1.5,
 	    .buffer_k = 2,
 	    .low_water = 1 },
 	{ .mode = 2,
 	    .t_qkd = 2,
 	    .t_akl = 4,
-	    .rollover = 1,
+	    .rollover = 1.5,
 	    .buffer_k = 2,
 	    .low_water = 1 },
 };
@@ -163,7 +169,8 @@ policy_section(const struct lab_poc_mode *m, FILE *fp)
 	fprintf(fp,
 	    "[policy]\nmode = %d\nt_qkd = %g\nt_akl = %g\nrollover = %g\n"
 	    "buffer_k = %u\nlow_water = %u\nkme_availability = %d\n"
-	    "retry_initial = 0.5\nfetch_timeout = 4\ninit_timeout = 30\n"
+	    "retry_initial = 0.5\nretry_cap = 2\nfetch_timeout = 4\n"
+	    "init_timeout = 30\nannounce_interval = 1\n"
 	    "[lldp]\nenable = true\ntx_interval = 1\n",
 	    m->mode, m->t_qkd, m->t_akl, m->rollover, m->buffer_k, m->low_water,
 	    POC_KEY_AVAILABILITY_S);
@@ -278,13 +285,13 @@ lab_poc_set_mode(struct lab_poc *p, int mode)
 		return -1;
 	p->pair.keys.extra[0] = p->extra[0];
 	p->pair.keys.extra[1] = p->extra[1];
+	p->pair.keys.retire_time = "0.5";
 	if (!p->qkd) {
 		/* the control experiment: MKA rekeys at the QKD period */
 		static char period[16];
 
 		snprintf(period, sizeof(period), "%g", m->t_qkd);
 		p->pair.keys.rekey_period = period;
-		p->pair.keys.retire_time = "0.5";
 	}
 	if (lab_mpair_daemons(&p->pair) != 0 || static_neighbours(p) != 0)
 		return -1;
@@ -312,11 +319,15 @@ lab_poc_up(struct lab_poc *p, const char *dir, bool qkd, int mode)
 	memset(p, 0, sizeof(*p));
 	p->qkd = qkd;
 	if (lab_prepare_dir(dir, "poc", p->dir) != 0 ||
-	    random_hex(p->cak, 32) != 0 || random_hex(p->ckn, 16) != 0)
+	    random_hex(p->cak, 32) != 0 || random_hex(p->ckn, 20) != 0)
 		return -1;
 	keys.cak = p->cak;
 	keys.ckn = p->ckn;
 	keys.key_source = qkd ? "qkd" : "mka";
+	/* the receive ring retires a block per millisecond at this rate:
+	 * 64 blocks ride out 64 ms without CPU (8 would lose frames as
+	 * soon as a busy machine delays the receiver) */
+	keys.ring_blocks = "64";
 	memcpy(p->pair.dir, p->dir, sizeof(p->dir));
 	if (lab_mpair_init(&p->pair, &keys, "gcm-aes-256") != 0)
 		return -1;

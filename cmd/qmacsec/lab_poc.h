@@ -57,8 +57,9 @@ struct lab_poc {
 	char ns_c[32], ns_d[32], ns_e[32];
 	/* qkd: key_source = qkd (else mka with the bootstrap CAK). */
 	bool qkd;
-	/* cak/ckn are the bootstrap CA (hex, random per lab). */
-	char cak[65], ckn[33];
+	/* cak/ckn are the bootstrap CA (hex, random per lab; the CKN has
+	 * 20 octets: 16 would look like a QKD key_ID). */
+	char cak[65], ckn[41];
 	/* mode is the policy in use (1 or 2). */
 	int mode;
 	/* extra[i] is host i's [qkd], [policy] and [lldp] text (malloc'd).*/

@@ -306,6 +306,38 @@ read_qkd(json_t *q, struct poc_host *h)
 	get_str(q, "last_fetch_error", h->last_error, sizeof(h->last_error));
 }
 
+static long long
+sum_ints(json_t *o, const char *const *names)
+{
+	long long n = 0;
+
+	for (; *names != NULL; names++)
+		n += get_int(o, *names);
+	return n;
+}
+
+/* read_counters fills the drop counters of |h| from status |st|. */
+static void
+read_counters(json_t *st, struct poc_host *h)
+{
+	static const char *const rx_secy[] = { "InPktsNoTag", "InPktsBadTag",
+		"InPktsUnknownSCI", "InPktsNoSCI", "InPktsNoSA",
+		"InPktsPortDisabled", NULL };
+	static const char *const rx_sc[] = { "InPktsLate", "InPktsInvalid",
+		"InPktsNotValid", "InPktsNotUsingSA", NULL };
+	static const char *const tx_secy[] = { "OutPktsNoSA",
+		"OutPktsPortDisabled", "OutPktsTooLong", NULL };
+	json_t *port = json_object_get(st, "port"),
+	       *secy = json_object_get(st, "secy"), *sc;
+	size_t i;
+
+	h->ring_overrun = get_int(port, "ring_drops");
+	h->rx_refused = sum_ints(secy, rx_secy);
+	json_array_foreach(json_object_get(st, "rx_scs"), i, sc)
+	    h->rx_refused += sum_ints(sc, rx_sc);
+	h->tx_refused = get_int(port, "tx_refused") + sum_ints(secy, tx_secy);
+}
+
 void
 poc_poll_host(
     struct poc_run *r, int i, const struct poc_host *prev, struct poc_host *out)
@@ -325,6 +357,7 @@ poc_poll_host(
 		return;
 	}
 	out->ok = true;
+	read_counters(st, out);
 	kn = json_object_get(st, "active_kn");
 	out->kn = json_is_integer(kn) ? (long long)json_integer_value(kn) : -1;
 	q = json_object_get(st, "qkd");

@@ -42,6 +42,8 @@
 #define GAP_MS 100
 /* TAIL_S: the end of each phase checked on its own (recovered?). */
 #define TAIL_S 3
+/* LOSS_BURSTS: runs of lost frames listed per phase. */
+#define LOSS_BURSTS 8
 /* QBER_STEP: a QBER change this large is a timeline event. */
 #define QBER_STEP 0.02
 /* The QBER above which the link aborts (qkd_link qber_max). */
@@ -313,6 +315,9 @@ on_phase(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (r->phase >= POC_PHASES) {
+		/* the drain is over: the counters include the last frames */
+		poll_hosts(r);
+		memcpy(r->rec[POC_EVE_OFF].h1, r->hosts, sizeof(r->hosts));
 		event_base_loopexit(r->base, NULL);
 		return;
 	}
@@ -486,7 +491,7 @@ host_json(const struct poc_phase_rec *rec, int i)
 {
 	const struct poc_host *a = &rec->h0[i], *b = &rec->h1[i];
 
-	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:f, s:I, s:I}",
+	json_t *o = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:f, s:I, s:I}",
 	    "state_end", b->state, "traffic_allowed_end", b->traffic,
 	    "alarm_end", b->alarm, "rollovers",
 	    (json_int_t)(b->rollovers - a->rollovers), "rollovers_failed",
@@ -495,6 +500,14 @@ host_json(const struct poc_phase_rec *rec, int i)
 	    b->stall_s - a->stall_s, "keys_buffered_end",
 	    (json_int_t)b->keys_buffered, "fetch_ok",
 	    (json_int_t)(b->fetch_ok - a->fetch_ok));
+
+	json_object_set_new(o, "ring_overrun",
+	    json_integer((json_int_t)(b->ring_overrun - a->ring_overrun)));
+	json_object_set_new(o, "rx_refused",
+	    json_integer((json_int_t)(b->rx_refused - a->rx_refused)));
+	json_object_set_new(o, "tx_refused",
+	    json_integer((json_int_t)(b->tx_refused - a->tx_refused)));
+	return o;
 }
 
 static json_t *
@@ -534,6 +547,41 @@ figures(const struct poc_run *r, int p, struct figures *f)
 	f->qber = rec->qber_max;
 }
 
+/* bursts_json lists the first runs of lost frames of phase |p|: where
+ * they start (seconds into the phase, at the stream's rate) and how many
+ * frames each holds. */
+static json_t *
+bursts_json(const struct poc_run *r, int p)
+{
+	struct lab_stream_gap_run runs[LOSS_BURSTS];
+	json_t *a = json_array();
+	int n = lab_stream_lost_runs(&r->stream, p, runs, LOSS_BURSTS);
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a,
+		    json_pack("{s:f, s:I}", "t_s",
+			(double)(runs[i].first - r->stream.start[p]) /
+			    r->o->rate,
+			"frames", (json_int_t)runs[i].count));
+	return a;
+}
+
+/* add_drops adds the frames both SecYs dropped or refused in |rec|. */
+static void
+add_drops(json_t *o, const struct poc_phase_rec *rec)
+{
+	long long ring = 0, rx = 0, tx = 0;
+
+	for (int h = 0; h < 2; h++) {
+		ring += rec->h1[h].ring_overrun - rec->h0[h].ring_overrun;
+		rx += rec->h1[h].rx_refused - rec->h0[h].rx_refused;
+		tx += rec->h1[h].tx_refused - rec->h0[h].tx_refused;
+	}
+	json_object_set_new(o, "ring_overrun", json_integer(ring));
+	json_object_set_new(o, "rx_refused", json_integer(rx));
+	json_object_set_new(o, "tx_refused", json_integer(tx));
+}
+
 static json_t *
 phase_json(const struct poc_run *r, int p)
 {
@@ -565,6 +613,8 @@ phase_json(const struct poc_run *r, int p)
 	    json_pack("{s:o, s:o}", r->poc->kmes.kme[0].id, pool_json(rec, 0),
 		r->poc->kmes.kme[1].id, pool_json(rec, 1)));
 	json_object_set_new(o, "wire", wire_json(&rec->wire));
+	json_object_set_new(o, "loss_bursts", bursts_json(r, p));
+	add_drops(o, rec);
 	json_object_set_new(o, "hosts",
 	    json_pack(
 		"{s:o, s:o}", "A", host_json(rec, 0), "B", host_json(rec, 1)));

@@ -56,6 +56,12 @@ struct poc_host {
 	long long kn;
 	/* last_error is qkd.last_fetch_error ("" if none). */
 	char last_error[160];
+	/* ring_overrun: frames the receive ring dropped for want of CPU
+	 * (port ring_drops); rx_refused: frames the SecY refused (no SA,
+	 * bad tag, unknown SCI, port disabled, late, invalid, not valid,
+	 * not using SA); tx_refused: frames it did not send (port
+	 * tx_refused, no SA, port disabled, too long). */
+	long long ring_overrun, rx_refused, tx_refused;
 };
 
 /* What one KME's metrics said last. */

@@ -167,14 +167,20 @@ lab_stream_on_rx(struct lab_stream *s, uint64_t seq, qs_tstamp now)
 	s->any_rx = 1;
 }
 
+static int
+seen(const struct lab_stream *s, uint64_t i)
+{
+	return i < s->cap && ((s->seen[i / 8] >> (i % 8)) & 1u);
+}
+
 /* count_seen counts the received numbers in [from, to). */
 static uint64_t
 count_seen(const struct lab_stream *s, uint64_t from, uint64_t to)
 {
 	uint64_t n = 0;
 
-	for (uint64_t i = from; i < to && i < s->cap; i++)
-		n += (s->seen[i / 8] >> (i % 8)) & 1u;
+	for (uint64_t i = from; i < to; i++)
+		n += (uint64_t)seen(s, i);
 	return n;
 }
 
@@ -199,4 +205,27 @@ lab_stream_phase_stats(const struct lab_stream *s, int p, uint64_t tail,
 	out->gap_ns = s->rx[p].gap_ns;
 	out->longest_gap_ns = s->rx[p].longest_gap_ns;
 	return 0;
+}
+
+int
+lab_stream_lost_runs(
+    const struct lab_stream *s, int p, struct lab_stream_gap_run *out, int max)
+{
+	uint64_t from, to;
+	int n = 0;
+
+	if (p < 0 || p >= s->n_phases)
+		return QS_ERR_RANGE;
+	from = s->start[p];
+	to = p + 1 < s->n_phases ? s->start[p + 1] : s->sent;
+	for (uint64_t i = from; i < to && n < max; i++) {
+		if (seen(s, i))
+			continue;
+		out[n].first = i;
+		while (i < to && !seen(s, i))
+			i++;
+		out[n].count = i - out[n].first;
+		n++;
+	}
+	return n;
 }

@@ -104,6 +104,13 @@ struct lab_stream_phase {
 	qs_tstamp longest_gap_ns;
 };
 
+/* A run of consecutive lost datagrams. */
+struct lab_stream_gap_run {
+	/* first is the first lost number, count how many follow it. */
+	uint64_t first;
+	uint64_t count;
+};
+
 /* lab_stream_encode writes datagram |seq| of run |run_id| into |buf| of
  * |len| octets. Returns 0, or QS_ERR_NOBUF if |len| is below
  * LAB_STREAM_HDR_LEN. */
@@ -146,5 +153,11 @@ void lab_stream_on_rx(struct lab_stream *s, uint64_t seq, qs_tstamp now);
  * datagrams as its tail. Returns 0 or QS_ERR_RANGE (no such phase). */
 int lab_stream_phase_stats(const struct lab_stream *s, int p, uint64_t tail,
     struct lab_stream_phase *out);
+
+/* lab_stream_lost_runs writes up to |max| runs of lost datagrams of
+ * phase |p| to |out|, oldest first. Returns how many it wrote, or
+ * QS_ERR_RANGE (no such phase). */
+int lab_stream_lost_runs(
+    const struct lab_stream *s, int p, struct lab_stream_gap_run *out, int max);
 
 #endif /* QS_LAB_STREAM_H */
