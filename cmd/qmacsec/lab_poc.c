@@ -56,10 +56,12 @@ const struct lab_poc_mode lab_poc_modes[2] = {
 /* The KMEs: a pool cap of 4 keys (each KME owns half: 2 keys for its
  * masters), blocks of one 256-bit key every 0.5 s (alice owns every
  * other block: 1 key/s for SAE_A), keys available 10 s to the slave
- * (the PoC's IDQ timeout). */
+ * (the PoC's IDQ timeout). 10 km of fibre: a block of 0.5 s (5e7 pulses)
+ * is then well above the finite-key limit (at 25 km it would sometimes
+ * give no key with no one on the fibre). */
 #define POC_MAX_KEY_COUNT 4
 #define POC_KEY_AVAILABILITY_S 10
-#define POC_LINK_EXTRA "period_s = 0.5\nmax_key_bytes = 32\n"
+#define POC_LINK_EXTRA "fibre_km = 10\nperiod_s = 0.5\nmax_key_bytes = 32\n"
 #define POC_HTTPS_PORT 8443
 
 /* ---- names and addresses ---- */

@@ -183,10 +183,17 @@ link_events(struct poc_run *r, const char *who, const struct poc_kme *o,
     const struct poc_kme *k)
 {
 	if (k->link_up != o->link_up) {
-		poc_event(r, who, k->link_up ? "link_up" : "link_abort",
-		    k->link_up ? "QKD link produces keys (QBER %.3f)"
-			       : "QKD link aborted: QBER %.3f",
-		    k->qber);
+		if (k->link_up)
+			poc_event(r, who, "link_up",
+			    "QKD link produces keys (QBER %.3f)", k->qber);
+		else if (k->qber > QBER_MAX)
+			poc_event(r, who, "link_abort",
+			    "QKD link aborted: QBER %.3f > %.2f", k->qber,
+			    QBER_MAX);
+		else
+			poc_event(r, who, "link_abort",
+			    "QKD link: a block gave no key (QBER %.3f)",
+			    k->qber);
 		r->qber_told = k->qber;
 	} else if (fabs(k->qber - r->qber_told) >= QBER_STEP) {
 		poc_event(r, who, "qber", "QBER %.3f (abort above %.2f)",

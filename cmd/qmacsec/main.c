@@ -22,7 +22,7 @@ static const struct qm_cmd cmds[] = {
 	    "show a qmacsecd's state and counters (its control socket)" },
 	{ "lab", cmd_lab,
 	    "run the project's topologies on this machine (up kme-pair, "
-	    "down)" },
+	    "macsec-pair, poc; run poc; down)" },
 };
 
 static void
