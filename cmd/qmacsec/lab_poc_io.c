@@ -266,6 +266,13 @@ poc_io_close(struct poc_run *r)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	for (int i = 0; i < 2; i++) {
+		/* a scrape still in flight goes with its connection */
+		if (r->scrape[i].conn != NULL)
+			evhttp_connection_free(r->scrape[i].conn);
+		r->scrape[i].conn = NULL;
+		r->kmes[i].busy = false;
+	}
 	free(r->buf);
 	r->buf = NULL;
 }
@@ -436,24 +443,20 @@ start_scrape(struct poc_run *r, int i)
 	if (parse_listen(
 		r->poc->kmes.kme[i].metrics, host, sizeof(host), &port) != 0)
 		return -1;
+	if (r->scrape[i].conn != NULL)
+		evhttp_connection_free(r->scrape[i].conn);
 	c = evhttp_connection_base_new(r->base, NULL, host, (uint16_t)port);
+	r->scrape[i].conn = c;
 	if (c == NULL)
 		return -1;
 	evhttp_connection_set_timeout(c, 1);
 	evhttp_connection_set_retries(c, 0);
 	req = evhttp_request_new(on_metrics, &r->scrape[i]);
-	if (req == NULL) {
-		evhttp_connection_free(c);
+	if (req == NULL)
 		return -1;
-	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", host);
-	if (evhttp_make_request(c, req, EVHTTP_REQ_GET, "/metrics") != 0) {
-		/* the request is freed by libevent on failure */
-		evhttp_connection_free(c);
-		return -1;
-	}
-	evhttp_connection_free_on_completion(c);
-	return 0;
+	/* (on failure libevent frees the request) */
+	return evhttp_make_request(c, req, EVHTTP_REQ_GET, "/metrics");
 }
 
 void

@@ -848,6 +848,21 @@ run_modes(struct poc_run *r, json_t *modes)
 	return rv;
 }
 
+/* drain_scrapes lets the metrics scrapes in flight finish (each has a
+ * 1 s timeout): their connections are freed on completion. */
+static void
+drain_scrapes(struct poc_run *r)
+{
+	qs_tstamp deadline = qs_now() + 3 * QS_NS_PER_S;
+
+	while ((r->kmes[0].busy || r->kmes[1].busy) && qs_now() < deadline) {
+		struct timeval tick = { 0, 100000 };
+
+		event_base_loopexit(r->base, &tick);
+		event_base_dispatch(r->base);
+	}
+}
+
 static void
 print_summary(json_t *modes)
 {
@@ -898,6 +913,7 @@ lab_poc_cmd_run(int argc, char **argv)
 	if (r.base != NULL && lab_poc_up(&poc, o.dir, o.qkd, o.modes[0]) == 0) {
 		if (poc_io_open(&r) == 0)
 			rv = run_modes(&r, modes);
+		drain_scrapes(&r);
 		poc_io_close(&r);
 		if (!o.keep)
 			lab_down(poc.dir);

@@ -21,6 +21,7 @@
 
 struct event;
 struct event_base;
+struct evhttp_connection;
 
 /* The phases of one mode; POC_WARMUP comes before the stream starts. */
 enum poc_phase {
@@ -111,10 +112,13 @@ struct poc_opts {
 
 struct poc_run;
 
-/* A metrics scrape: who asked for which KME. */
+/* A metrics scrape: who asked for which KME, on which connection (freed
+ * before the next scrape, or by poc_io_close: never from its own
+ * callback). */
 struct poc_scrape {
 	struct poc_run *r;
 	int i;
+	struct evhttp_connection *conn;
 };
 
 /* The run. */
