@@ -184,8 +184,8 @@ class Topo:
         with open(os.path.join(self.kdir, "pids")) as f:
             for line in f:
                 parts = line.split()
-                if len(parts) >= 2 and parts[1] == name:
-                    return int(parts[0])
+                if len(parts) >= 2 and parts[0] == name:
+                    return int(parts[1])
         raise KeyError(name)
 
 
