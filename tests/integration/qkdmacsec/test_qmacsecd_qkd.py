@@ -230,6 +230,10 @@ def scenario_stall(cleanup):
     sa = topo.status("a")
     assert not sa["key_source"]["gate_open"], sa["key_source"]
     assert sa["qkd"]["state"] in ("FAIL_CLOSED", "RECOVERING"), sa["qkd"]
+    m = mk.run([mk.QMACSEC, "status", "--metrics", "--socket",
+                topo.sock("a")]).stdout
+    assert "\nqmacsec_policy_alarm 1\n" in m and \
+        "\nqmacsec_gate_open 0\n" in m, m
     time.sleep(2)
     os.kill(pid, signal.SIGCONT)
     t1 = time.time()
