@@ -13,8 +13,11 @@ Scenarios (T_QKD 2 s, T_AKL 6 s; qkdkit.py has the topology):
   mode2   Mode 2 (QKD keys merged into the bootstrap CA's SAKs), roles
           derived, key_IDs over LLDP: rollovers, no datagram lost.
   stall   Mode 1 with KME_A frozen (SIGSTOP): the link rides out T_AKL,
-          then stalls (alarm in the status, traffic stops, nothing in
-          clear); KME_A thawed: the link resumes by itself.
+          then stalls (alarm in the status and the metrics, traffic
+          stops, nothing in clear); KME_A thawed: it resumes by itself.
+  no-fetch  the slave loses its KME (a peer that never fetches): the
+          master's rollovers fail and are counted while traffic goes on,
+          then both stall at T_AKL; the KME back: resume.
 In every scenario a capture on the A-B link holds only MACsec, EAPOL and
 LLDP frames, and never the stream's marker.
 
@@ -196,7 +199,10 @@ def scenario_mode1_mka(cleanup):
 def scenario_mode2(cleanup):
     topo = qk.Topo(cleanup, "s")
     pol = dict(qk.POLICY_FAST, mode="2", buffer_k="3", low_water="1")
-    start_pair(topo, pol, qkd={"exchange": "lldp"})
+    # a low PN threshold: the stream (200/s) crosses it every ~1.5 s, and
+    # each crossing rolls the SAK to the next buffered QKD key
+    start_pair(topo, pol, qkd={"exchange": "lldp"},
+               macsec={"pn_threshold": "300"})
     cap = mk.Capture(cleanup, topo.ns["a"], "wa",
                      os.path.join(topo.dir, "wire.pcap"))
     st = Stream(topo)
@@ -208,10 +214,13 @@ def scenario_mode2(cleanup):
         "datagrams lost across Mode 2 rollovers: %s" % r
     sa = topo.status("a")
     assert sa["mka"]["counters"]["qkd_sak_made"] >= 2, sa["mka"]
+    pn = sa["key_source"]["counters"]["pn_threshold_events"]
+    assert pn >= 1, sa["key_source"]
     print("mode2: %d datagrams, 0 lost over %d SAK rollovers (%d merged "
-          "SAKs); wire %s" % (r["sent"], rollovers(topo, "a"),
-                              sa["mka"]["counters"]["qkd_sak_made"],
-                              mk.fmt_types(counts)))
+          "SAKs, %d PN thresholds); wire %s" % (
+              r["sent"], rollovers(topo, "a"),
+              sa["mka"]["counters"]["qkd_sak_made"], pn,
+              mk.fmt_types(counts)))
 
 
 def scenario_stall(cleanup):
@@ -255,8 +264,45 @@ def scenario_stall(cleanup):
                                  sa["qkd"]["stall_s"], t_resume))
 
 
+def scenario_no_fetch(cleanup):
+    """The slave cannot reach its KME (the peer never fetches): the
+    master's rollovers fail and are counted, traffic goes on under the
+    active key until T_AKL, then both ends stall; the slave's KME back:
+    resume."""
+    topo = qk.Topo(cleanup, "n")
+    start_pair(topo, dict(qk.POLICY_FAST, mode="1"))
+    st = Stream(topo, interval=0.01)
+    topo.cut_kme("b")
+    t0 = time.time()
+    wait_for("a failed rollover at the master", lambda: qkd(
+        topo, "a").get("rollovers_failed", 0) >= 1, 15, topo)
+    t_fail = time.time() - t0
+    gate = topo.status("a")["key_source"]["gate_open"]
+    wait_for("stall at both ends", lambda: all(
+        qkd(topo, h).get("alarm") for h in "ab"), 20, topo)
+    t_stall = time.time() - t0
+    fb = qkd(topo, "b")["fetch_failures"]
+    topo.restore_kme("b")
+    wait_for("resume at both ends", lambda: all(
+        not qkd(topo, h).get("alarm") for h in "ab") and both_active(topo),
+        30, topo)
+    time.sleep(1)
+    r = st.stop()
+    assert gate, "the link closed at the first failed rollover"
+    assert t_stall > 4.5, "stalled %.1f s after the cut, before T_AKL" % (
+        t_stall)
+    assert fb["unreachable"] + fb["other"] >= 1, fb
+    assert r["max"] >= r["sent"] - 200, "no traffic after resume: %s" % r
+    print("no-fetch: slave cut from its KME -> first failed rollover at "
+          "the master after %.1f s (link up), stall after %.1f s, slave's "
+          "failures %s; resumed" % (
+              t_fail, t_stall,
+              {k: v for k, v in fb.items() if v}))
+
+
 SCENARIOS = {"mode1": scenario_mode1, "mode1-mka": scenario_mode1_mka,
-             "mode2": scenario_mode2, "stall": scenario_stall}
+             "mode2": scenario_mode2, "stall": scenario_stall,
+             "no-fetch": scenario_no_fetch}
 
 
 def main():
