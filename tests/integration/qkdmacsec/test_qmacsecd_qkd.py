@@ -15,6 +15,8 @@ Scenarios (T_QKD 2 s, T_AKL 6 s; qkdkit.py has the topology):
   stall   Mode 1 with KME_A frozen (SIGSTOP): the link rides out T_AKL,
           then stalls (alarm in the status and the metrics, traffic
           stops, nothing in clear); KME_A thawed: it resumes by itself.
+  role-change  role derived, and the Key Server changes (A restarts
+          with a worse priority): B becomes the master, keys flow again.
   no-fetch  the slave loses its KME (a peer that never fetches): the
           master's rollovers fail and are counted while traffic goes on,
           then both stall at T_AKL; the KME back: resume.
@@ -300,9 +302,37 @@ def scenario_no_fetch(cleanup):
               {k: v for k, v in fb.items() if v}))
 
 
+def scenario_role_change(cleanup):
+    """role = derived: A (priority 16) is the Key Server and the master;
+    A restarts with priority 64, B becomes the Key Server: B rebuilds its
+    SAE as the master (its QKD keys wiped, link closed until a new key
+    is in use), A comes up as the slave, and rollovers go on."""
+    topo = qk.Topo(cleanup, "r")
+    pol = dict(qk.POLICY_FAST, mode="1")
+    start_pair(topo, pol)
+    assert topo.status("a")["key_source"]["role"] == "master"
+    wait_rollovers(topo, 1)
+    topo.stop("a")
+    topo.start("a", topo.config("a", pol, mka={"mka_priority": "64"}))
+    wait_for("B master, A slave", lambda: topo.status("b")["key_source"][
+        "role"] == "master" and topo.status("a")["key_source"]["role"] ==
+        "slave", 30, topo)
+    wait_for("both ends keyed again", lambda: both_active(topo), 30, topo)
+    wait_rollovers(topo, 2)
+    kb = topo.status("b")["key_source"]
+    assert kb["counters"]["role_changes"] == 1, kb
+    r = mk.nsexec(topo.ns["b"], ["ping", "-c", "3", "-i", "0.2", "-W", "1",
+                                 "10.199.9.1"], check=False)
+    assert " 0% packet loss" in r.stdout, r.stdout
+    print("role-change: A restarted with a higher priority -> B became "
+          "the master (1 role change), %d rollovers since" % rollovers(
+              topo, "b"))
+
+
 SCENARIOS = {"mode1": scenario_mode1, "mode1-mka": scenario_mode1_mka,
              "mode2": scenario_mode2, "stall": scenario_stall,
-             "no-fetch": scenario_no_fetch}
+             "no-fetch": scenario_no_fetch,
+             "role-change": scenario_role_change}
 
 
 def main():
