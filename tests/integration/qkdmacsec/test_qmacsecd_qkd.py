@@ -15,6 +15,9 @@ Scenarios (T_QKD 2 s, T_AKL 6 s; qkdkit.py has the topology):
   stall   Mode 1 with KME_A frozen (SIGSTOP): the link rides out T_AKL,
           then stalls (alarm in the status and the metrics, traffic
           stops, nothing in clear); KME_A thawed: it resumes by itself.
+  window  the PoC's mismatch (KME availability 4 s vs a long T_AKL): the
+          slave misses keys for 7 s, gives up on them inside their window,
+          the master's rollovers fail, not one datagram is lost.
   role-change  role derived, and the Key Server changes (A restarts
           with a worse priority): B becomes the master, keys flow again.
   no-fetch  the slave loses its KME (a peer that never fetches): the
@@ -329,10 +332,40 @@ def scenario_role_change(cleanup):
               topo, "b"))
 
 
+def scenario_window(cleanup):
+    """The PoC's timing mismatch: the KME keeps a key for the slave only
+    kme_availability (here 4 s) while T_AKL is long (20 s). The slave
+    loses its KME for 7 s: it gives up on each announced key_ID when its
+    window ends, the master's rollovers fail, and no datagram is lost:
+    the active key rides it out; the KME back, rollovers go on."""
+    topo = qk.Topo(cleanup, "w")
+    pol = dict(qk.POLICY_FAST, mode="1", t_akl="20", kme_availability="4",
+               retry_initial="0.5", fetch_timeout="2")
+    start_pair(topo, pol)
+    st = Stream(topo)
+    topo.cut_kme("b")
+    time.sleep(7)
+    topo.restore_kme("b")
+    wait_rollovers(topo, 2)
+    r = st.stop()
+    qa, qb = qkd(topo, "a"), qkd(topo, "b")
+    assert qb["announces"]["given_up"] >= 1, qb["announces"]
+    assert qa["rollovers_failed"] >= 1, qa
+    assert qa["alarms"] == 0 and qb["alarms"] == 0, (qa, qb)
+    assert r["n_missing"] == 0 and r["received"] == r["sent"], \
+        "datagrams lost while keys were missed: %s" % r
+    print("window: slave cut from its KME for 7 s (> the 4 s availability "
+          "window): %d key_IDs given up, %d failed rollovers at the master, "
+          "0 of %d datagrams lost, no alarm" % (
+              qb["announces"]["given_up"], qa["rollovers_failed"],
+              r["sent"]))
+
+
 SCENARIOS = {"mode1": scenario_mode1, "mode1-mka": scenario_mode1_mka,
              "mode2": scenario_mode2, "stall": scenario_stall,
              "no-fetch": scenario_no_fetch,
-             "role-change": scenario_role_change}
+             "role-change": scenario_role_change,
+             "window": scenario_window}
 
 
 def main():
