@@ -21,10 +21,12 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: qmacsec status [--json] [--socket PATH | --lab DIR --host "
-	    "NAME]\n"
+	    "usage: qmacsec status [--json | --metrics] [--socket PATH | --lab "
+	    "DIR --host NAME]\n"
 	    "\n"
 	    "  --json          print the daemon's status reply as JSON\n"
+	    "  --metrics       print its counters as Prometheus text (the QKD\n"
+	    "                  policy's qmacsec_policy_* among them)\n"
 	    "  --socket PATH   qmacsecd control socket (default: the only one "
 	    "in\n"
 	    "                  /run/qmacsecd/)\n"
@@ -339,6 +341,40 @@ print_mka(json_t *mka)
 	counters(json_object_get(mka, "counters"), "      ");
 }
 
+/* print_qkd prints the QKD key source's part (key_source qkd). */
+static void
+print_qkd(json_t *st)
+{
+	json_t *ks = json_object_get(st, "key_source"),
+	       *q = json_object_get(st, "qkd");
+
+	if (!json_is_object(ks) || strcmp(str(ks, "type"), "qkd") != 0)
+		return;
+	printf("  QKD       Mode %lld, %s, key_IDs over %s; gate %s (MKA %s, "
+	       "policy %s, QKD SAK %s)\n",
+	    num(ks, "mode"), str(ks, "role"), str(ks, "exchange"),
+	    json_is_true(json_object_get(ks, "gate_open")) ? "OPEN" : "CLOSED",
+	    onoff(ks, "mka_port"),
+	    json_is_true(json_object_get(ks, "stalled")) ? "stalled" : "ok",
+	    json_is_true(json_object_get(ks, "tx_qkd")) ? "yes" : "no");
+	if (!json_is_object(q)) {
+		printf("            SAE not started (role derived: waiting for "
+		       "the MKA Key Server)\n");
+		return;
+	}
+	printf("            SAE %s -> %s at %s (%s), state %s%s\n",
+	    str(q, "sae_id"), str(q, "peer_sae_id"), str(q, "kme_id"),
+	    str(q, "kme_url"), str(q, "state"),
+	    json_is_true(json_object_get(q, "alarm")) ? ", ALARM" : "");
+	printf("            active key_ID %s, %.0f%% of T_AKL used; "
+	       "rollovers %lld (%lld failed), fetched %lld, alarms %lld, "
+	       "stalled %.1f s\n",
+	    str(q, "active_key_id"),
+	    100 * json_number_value(json_object_get(q, "akl_used")),
+	    num(q, "rollovers"), num(q, "rollovers_failed"), num(q, "fetch_ok"),
+	    num(q, "alarms"), json_number_value(json_object_get(q, "stall_s")));
+}
+
 static void
 print_summary(json_t *st)
 {
@@ -364,6 +400,7 @@ print_summary(json_t *st)
 	printf("%s\n",
 	    json_array_size(json_object_get(st, "peer_scis")) ? "" : " none");
 	print_state(st);
+	print_qkd(st);
 	printf("  TX SC %s\n", str(tx, "sci"));
 	counters(tx, "      ");
 	print_sas(json_object_get(tx, "sas"), false);
@@ -382,6 +419,8 @@ print_summary(json_t *st)
 	print_mka(mka);
 }
 
+static bool want_metrics;
+
 static int
 parse_args(int argc, char **argv, bool *json, char *sock, size_t socklen)
 {
@@ -391,6 +430,8 @@ parse_args(int argc, char **argv, bool *json, char *sock, size_t socklen)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			*json = true;
+		else if (strcmp(argv[i], "--metrics") == 0)
+			want_metrics = true;
 		else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
 			path = argv[++i];
 		else if (strcmp(argv[i], "--lab") == 0 && i + 1 < argc)
@@ -432,8 +473,13 @@ cmd_status(int argc, char **argv)
 
 	if (rv != 0)
 		return rv;
-	if (qmacsecd_request(sock, "{\"cmd\":\"status\"}", STATUS_TIMEOUT_MS,
-		&st, err, sizeof(err)) != 0) {
+	if (want_metrics && json) {
+		usage(stderr);
+		return 2;
+	}
+	if (qmacsecd_request(sock,
+		want_metrics ? "{\"cmd\":\"metrics\"}" : "{\"cmd\":\"status\"}",
+		STATUS_TIMEOUT_MS, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qmacsec status: %s\n", err);
 		return 1;
 	}
@@ -443,7 +489,9 @@ cmd_status(int argc, char **argv)
 		json_decref(st);
 		return 1;
 	}
-	if (json)
+	if (want_metrics)
+		fputs(str(st, "metrics"), stdout);
+	else if (json)
 		json_dumpf(st, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	else
 		print_summary(st);

@@ -10,6 +10,7 @@ static const char *const cmd_names[] = {
 	[QMD_CTL_DROP_KEYS] = "drop-keys",
 	[QMD_CTL_RESTORE_KEYS] = "restore-keys",
 	[QMD_CTL_REKEY] = "rekey",
+	[QMD_CTL_METRICS] = "metrics",
 };
 
 #define NCMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
@@ -80,7 +81,8 @@ parse_cmd(json_t *o, struct qmd_ctl_req *req, char *err, size_t errlen)
 	}
 	printable(echo, s);
 	snprintf(err, errlen,
-	    "unknown command '%s' (status, drop-keys, restore-keys, rekey)",
+	    "unknown command '%s' (status, drop-keys, restore-keys, rekey, "
+	    "metrics)",
 	    echo);
 	return QS_ERR_INVAL;
 }

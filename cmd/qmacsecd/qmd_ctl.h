@@ -9,6 +9,9 @@
  *	{"cmd":"restore-keys"}         re-install them (static) / restart
  *	                               MKA (mka)
  *	{"cmd":"rekey"}                a fresh SAK now (mka, Key Server only)
+ *	{"cmd":"metrics"}              Prometheus text in "metrics": the
+ *	                               SecY counters, the gate, the QKD
+ *	                               policy's samples (qkd)
  *
  * Replies, one line each:
  *
@@ -41,6 +44,8 @@ enum qmd_ctl_cmd {
 	QMD_CTL_RESTORE_KEYS,
 	/* QMD_CTL_REKEY: the key source distributes a fresh SAK. */
 	QMD_CTL_REKEY,
+	/* QMD_CTL_METRICS: the counters as Prometheus text. */
+	QMD_CTL_METRICS,
 };
 
 /* One parsed request. */

@@ -17,6 +17,7 @@
 #include "qmd_ctl.h"
 #include "qmd_keysrc_qkd.h"
 #include "qmd_status.h"
+#include "qs_metrics.h"
 #include "qs_err.h"
 #include "qs_log.h"
 
@@ -291,6 +292,53 @@ rekey_cmd(struct qmd *d, const struct qmd_ctl_req *req)
 	return qmd_ctl_reply_ok(req, o);
 }
 
+/* metrics_add adds one sample; |*rv| keeps the first error. */
+static void
+metrics_add(struct qs_metrics *m, int *rv, const char *name,
+    enum qs_metric_type t, const char *help, double v)
+{
+	if (*rv == 0)
+		*rv = qs_metrics_add(m, name, t, help, NULL, v);
+}
+
+/* metrics_cmd answers "metrics": Prometheus text in "metrics". */
+static char *
+metrics_cmd(struct qmd *d, const struct qmd_ctl_req *req)
+{
+	struct qs_metrics *m = qs_metrics_new();
+	struct secy_stats st;
+	char *text = NULL;
+	json_t *o;
+	int rv = m != NULL ? 0 : QS_ERR_NOMEM;
+
+	secy_get_stats(d->secy, &st);
+	metrics_add(m, &rv, "qmacsec_controlled_port_open", QS_METRIC_GAUGE,
+	    "1 while the SecY's controlled port is open",
+	    d->ks->controlled_port);
+	metrics_add(m, &rv, "qmacsec_out_pkts_port_disabled_total",
+	    QS_METRIC_COUNTER,
+	    "frames from the TAP dropped with the controlled port closed",
+	    (double)st.out_pkts_port_disabled);
+	metrics_add(m, &rv, "qmacsec_in_pkts_port_disabled_total",
+	    QS_METRIC_COUNTER,
+	    "MACsec frames dropped with the controlled port closed",
+	    (double)st.in_pkts_port_disabled);
+	if (rv == 0)
+		rv = qmd_keysrc_qkd_metrics(d->ks, m);
+	if (rv == 0 && (text = qs_metrics_render(m)) == NULL)
+		rv = QS_ERR_NOMEM;
+	qs_metrics_del(m);
+	if (rv != 0) {
+		d->ctl_errors++;
+		return qmd_ctl_reply_error(req, "out of memory");
+	}
+	o = json_object();
+	if (o != NULL)
+		json_object_set_new(o, "metrics", json_string(text));
+	free(text);
+	return qmd_ctl_reply_ok(req, o);
+}
+
 char *
 qmd_handle_line(struct qmd *d, const char *line, size_t len)
 {
@@ -307,6 +355,7 @@ qmd_handle_line(struct qmd *d, const char *line, size_t len)
 	case QMD_CTL_DROP_KEYS:
 	case QMD_CTL_RESTORE_KEYS: return keys_cmd(d, &req);
 	case QMD_CTL_REKEY: return rekey_cmd(d, &req);
+	case QMD_CTL_METRICS: return metrics_cmd(d, &req);
 	}
 	return qmd_ctl_reply_error(&req, "unknown command");
 }

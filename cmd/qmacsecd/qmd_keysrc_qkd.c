@@ -875,27 +875,33 @@ exchange_name(unsigned ex)
 static json_t *
 counters_json(const struct qk_counters *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:I, s:I, s:I}",
-	    "announce_mka", (json_int_t)c->announce_mka, "announce_ckn",
-	    (json_int_t)c->announce_ckn, "announce_binding",
-	    (json_int_t)c->announce_binding, "announce_lldp",
-	    (json_int_t)c->announce_lldp, "announce_refused",
-	    (json_int_t)c->announce_refused, "activations",
-	    (json_int_t)c->activations, "ca_added", (json_int_t)c->ca_added,
-	    "ca_add_failed", (json_int_t)c->ca_add_failed, "ca_removed",
-	    (json_int_t)c->ca_removed, "sak_keys_given",
-	    (json_int_t)c->sak_keys_given, "sak_key_misses",
-	    (json_int_t)c->sak_key_misses, "no_qkd_key",
-	    (json_int_t)c->no_qkd_key, "role_changes",
-	    (json_int_t)c->role_changes, "events_dropped",
-	    (json_int_t)c->events_dropped, "gate_changes",
-	    (json_int_t)c->gate_changes, "drops", (json_int_t)c->drops,
-	    "restores", (json_int_t)c->restores, "rekey_requests",
-	    (json_int_t)c->rekey_requests, "pn_threshold_events",
-	    (json_int_t)c->pn_events, "eapol_rx", (json_int_t)c->eapol_rx,
-	    "lldp_rx", (json_int_t)c->lldp_rx);
+	json_t *o = json_object();
+
+#define C(name) json_object_set_new(o, #name, json_integer((json_int_t)c->name))
+	C(announce_mka);
+	C(announce_ckn);
+	C(announce_binding);
+	C(announce_lldp);
+	C(announce_refused);
+	C(activations);
+	C(ca_added);
+	C(ca_add_failed);
+	C(ca_removed);
+	C(sak_keys_given);
+	C(sak_key_misses);
+	C(no_qkd_key);
+	C(role_changes);
+	C(events_dropped);
+	C(gate_changes);
+	C(drops);
+	C(restores);
+	C(rekey_requests);
+	C(eapol_rx);
+	C(lldp_rx);
+#undef C
+	json_object_set_new(
+	    o, "pn_threshold_events", json_integer((json_int_t)c->pn_events));
+	return o;
 }
 
 static json_t *

@@ -124,6 +124,15 @@ counters_json(const struct mka_kay_counters *c)
 	C(peers_expired);
 	C(secy_errors);
 	C(principal_changes);
+	C(unknown_ckn_reported);
+	C(unknown_ckn_ratelimited);
+	C(unknown_ckn_held);
+	C(ann_reported);
+	C(qkd_sak_made);
+	C(qkd_sak_installed);
+	C(qkd_no_key);
+	C(qkd_rx_no_key);
+	C(qkd_sak_refused);
 #undef C
 	return o;
 }

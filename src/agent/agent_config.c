@@ -206,6 +206,14 @@ agent_policy_config_check(
 		    "key");
 		return QS_ERR_CONFIG;
 	}
+	if (c->announce_interval > c->t_qkd) {
+		snprintf(err, errlen,
+		    "announce_interval %.3g s is longer than t_qkd %.3g s: the "
+		    "slave's token bucket would refuse the master's own keys "
+		    "(one per t_qkd)",
+		    (double)c->announce_interval / 1e9, (double)c->t_qkd / 1e9);
+		return QS_ERR_CONFIG;
+	}
 	if (c->key_bytes < 16 || c->key_bytes > 64) {
 		snprintf(err, errlen,
 		    "key_bytes %u: must be 16 to 64 (a 128- to 512-bit key)",

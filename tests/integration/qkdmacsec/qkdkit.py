@@ -44,6 +44,7 @@ class Topo:
         sfx = "%s%d" % (tag, os.getpid() % 10000)
         self.ns = {"a": "qqa" + sfx, "b": "qqb" + sfx, "k": "qqk" + sfx}
         self.procs = {}
+        self.relays = {}
         for ns in self.ns.values():
             mk.run(["ip", "netns", "add", ns])
             cleanup.add(mk.run, ["ip", "netns", "del", ns], 20, False)
@@ -79,8 +80,11 @@ class Topo:
         pa, pb = self.port["KME_A"], self.port["KME_B"]
         self._relay("k", ["10.199.1.2:%d=127.0.0.1:%d" % (pa, pa),
                           "10.199.2.2:%d=127.0.0.1:%d" % (pb, pb)])
-        self._relay("a", ["127.0.0.1:%d=10.199.1.2:%d" % (pa, pa)])
-        self._relay("b", ["127.0.0.1:%d=10.199.2.2:%d" % (pb, pb)])
+        self.relay_maps = {
+            "a": ["127.0.0.1:%d=10.199.1.2:%d" % (pa, pa)],
+            "b": ["127.0.0.1:%d=10.199.2.2:%d" % (pb, pb)]}
+        for h in "ab":
+            self._relay(h, self.relay_maps[h])
 
     def _rmdir(self):
         if not self.keep:
@@ -96,6 +100,14 @@ class Topo:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.cleanup.add(stop_proc, p)
         mk.wait_line(p, "ready", 10)
+        self.relays[host] = p
+
+    def cut_kme(self, host):
+        """The encryptor |host| loses its KME (connections refused)."""
+        stop_proc(self.relays.pop(host))
+
+    def restore_kme(self, host):
+        self._relay(host, self.relay_maps[host])
 
     def sae(self, sae_id):
         for s in self.lab["saes"]:
@@ -103,7 +115,8 @@ class Topo:
                 return s
         raise KeyError(sae_id)
 
-    def config(self, host, policy, qkd=None, mka=None, lldp=True):
+    def config(self, host, policy, qkd=None, mka=None, lldp=True,
+               macsec=None):
         """Writes DIR/qmacsecd-HOST.conf: A is SAE_A1 at KME_A, B SAE_B1
         at KME_B; |qkd| and |mka| override [qkd] / [mka] keys (None
         values drop a key)."""
@@ -123,6 +136,7 @@ class Topo:
                     "kme_id": s["kme_id"], "cert": s["cert"],
                     "key": s["key"], "ca": s["ca"], "role": "derived",
                     "exchange": "both"},
+            "macsec": dict(macsec or {}),
             "policy": dict(policy),
             "lldp": {"enable": "true", "tx_interval": "1"},
         }
@@ -184,8 +198,8 @@ class Topo:
         with open(os.path.join(self.kdir, "pids")) as f:
             for line in f:
                 parts = line.split()
-                if len(parts) >= 2 and parts[1] == name:
-                    return int(parts[0])
+                if len(parts) >= 2 and parts[0] == name:
+                    return int(parts[1])
         raise KeyError(name)
 
 

@@ -72,13 +72,15 @@ test_full(void **state)
 	struct qmd_conf c;
 
 	(void)state;
-	assert_int_equal(load(&c,
-			     BASE QKD "role = master\nkey_bytes = 16\n"
-				      "[policy]\nt_qkd = 2\nt_akl = 6\n"
-				      "rollover = 1\nmode = 2\nbuffer_k = 3\n"
-				      "low_water = 1\n"
-				      "[lldp]\nenable = true\ntx_interval = 1\n"
-				      "hold = 3\noui = 00-11-22\n"),
+	assert_int_equal(
+	    load(&c,
+		BASE QKD
+		"role = master\nkey_bytes = 16\n"
+		"[policy]\nt_qkd = 2\nt_akl = 6\nannounce_interval = 1\n"
+		"rollover = 1\nmode = 2\nbuffer_k = 3\n"
+		"low_water = 1\n"
+		"[lldp]\nenable = true\ntx_interval = 1\n"
+		"hold = 3\noui = 00-11-22\n"),
 	    0);
 	assert_true(c.qkd.enabled);
 	assert_string_equal(c.qkd.sae_id, "SAE_A1");
@@ -248,6 +250,58 @@ test_oui(void **state)
 	assert_int_equal(qmd_lldp_parse_oui("0a.51.4b", o), QS_ERR_INVAL);
 }
 
+#define QKS "[qmacsecd]\ninterface = veth0\nkey_source = qkd\n"
+#define BOOT                                                  \
+	"[mka]\nmka_cak = 00112233445566778899aabbccddeeff\n" \
+	"mka_ckn = 0011223344556677889900112233445566778899\n"
+
+/* key_source qkd: the rules that tie [qkd], [policy], [mka], [lldp]. */
+static void
+test_key_source_qkd(void **state)
+{
+	struct qmd_conf c;
+
+	(void)state;
+	/* Mode 1 with explicit roles needs no bootstrap CA; exchange
+	 * defaults to mka without LLDP, to both with it */
+	assert_int_equal(load(&c, QKS QKD "role = master\n"), 0);
+	assert_int_equal(c.key_source, QMD_KS_QKD);
+	assert_int_equal(c.qkd.exchange, QMD_EX_MKA);
+	qmd_conf_free(&c);
+	assert_int_equal(
+	    load(&c, QKS QKD "role = slave\n[lldp]\nenable = true\n"), 0);
+	assert_int_equal(c.qkd.exchange, QMD_EX_LLDP | QMD_EX_MKA);
+	qmd_conf_free(&c);
+	assert_int_equal(load(&c, QKS BOOT QKD "exchange = mka\n"), 0);
+	assert_int_equal(c.qkd.policy.role, AGENT_ROLE_DERIVED);
+	assert_int_equal(c.qkd.exchange, QMD_EX_MKA);
+	qmd_conf_free(&c);
+	assert_int_equal(
+	    load(&c, QKS BOOT QKD "[policy]\nmode = 2\nrole = master\n"), 0);
+	qmd_conf_free(&c);
+	/* refused, naming the keys */
+	expect_error(QKS, "[qkd] sae_id", "key_source = qkd");
+	expect_error(QKS QKD, "[qkd] role", "bootstrap CA");
+	expect_error(QKS QKD "role = master\n[policy]\nmode = 2\n",
+	    "[mka] mka_cak", "mode 2");
+	expect_error(QKS QKD "role = master\nexchange = lldp\n",
+	    "[qkd] exchange", "[lldp] enable");
+	expect_error(QKS QKD "role = master\nexchange = radio\n",
+	    "[qkd] exchange", "lldp, mka or both");
+	expect_error(QKS QKD "role = master\nkey_bytes = 24\n",
+	    "[qkd] key_bytes", "16 or 32");
+	expect_error(QKS QKD
+	    "role = master\n[policy]\nt_qkd = 5\n"
+	    "t_akl = 20\nrollover = 2\nannounce_interval = 6\n",
+	    "announce_interval 6 s", "t_qkd 5 s");
+	expect_error(QKS QKD "role = master\n[mka]\n"
+			     "mka_cak = 00112233445566778899aabbccddeeff\n"
+			     "mka_ckn = 00112233445566778899aabbccddeeff\n",
+	    "[mka] mka_ckn", "16 octets");
+	/* derived needs key_source qkd */
+	expect_error(BASE QKD, "[qkd] role", "key_source = qkd");
+}
+
 int
 main(void)
 {
@@ -262,6 +316,7 @@ main(void)
 		cmocka_unit_test(test_without_sae_id),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_oui),
+		cmocka_unit_test(test_key_source_qkd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
