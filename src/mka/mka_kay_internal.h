@@ -147,6 +147,17 @@ struct mka_participant {
 	/* qkd_retry_at: Mode 2 Key Server without a QKD key asks again
 	 * then (NONE: at once). */
 	qs_tstamp qkd_retry_at;
+	/* qkd_pend: Mode 2 receiver, the newest Distributed SAK of our Key
+	 * Server whose QKD key was not here: its KI, parameters, binding
+	 * and unwrapped material (wiped once used, replaced or with the
+	 * participant). mka_kay_qkd_retry() installs it when the key
+	 * arrives, instead of waiting for the Key Server's next MKPDU. */
+	bool qkd_pend;
+	struct mka_ki qkd_pend_ki;
+	struct mka_dist_sak qkd_pend_ds;
+	struct mka_qkd_binding qkd_pend_bind;
+	uint8_t qkd_pend_material[32];
+	size_t qkd_pend_len;
 };
 
 /* struct mka_sak is one SAK the KaY holds (KaY-wide, whichever CA). */
@@ -297,9 +308,12 @@ void mka_qkd_peer_announce(
 int mka_qkd_ks_merge(struct mka_participant *p, uint32_t kn,
     const uint8_t *material, size_t len, uint8_t *sak,
     uint8_t key_id[MKA_QKD_KEY_ID_LEN]);
-int mka_qkd_rx_sak(struct mka_participant *p, const struct mka_pdu *pdu,
+int mka_qkd_rx_sak(struct mka_participant *p, const struct mka_qkd_binding *b,
     const struct mka_ki *ki, const uint8_t *material, size_t len, uint8_t *sak,
     bool *merged, uint8_t key_id[MKA_QKD_KEY_ID_LEN]);
+/* mka_part_qkd_pending installs the participant's pending Mode 2 SAK if
+ * its QKD key is here now and its Key Server still is (mka_participant.c). */
+void mka_part_qkd_pending(struct mka_participant *p);
 void mka_qkd_tx_switched(struct mka_kay *kay, const struct mka_sak *k);
 
 #endif /* QS_MKA_KAY_INTERNAL_H */

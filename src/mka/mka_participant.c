@@ -258,24 +258,57 @@ may_take_sak(const struct mka_participant *p, const struct mka_peer *q)
 	return pr == NULL || pr == p || p->seq > pr->seq;
 }
 
-/* store_sak keeps a SAK accepted from our Key Server; in Mode 2 |sak|
- * is the unwrapped material and the SAK is derived from it first. */
+/* keep_pending remembers a Mode 2 SAK whose QKD key is not here yet
+ * (the newest one replaces an older one). */
 static void
-store_sak(struct mka_participant *p, const struct mka_pdu *pdu,
-    const struct mka_ki *ki, const uint8_t *sak, size_t sak_len)
+keep_pending(struct mka_participant *p, const struct mka_dist_sak *ds,
+    const struct mka_qkd_binding *b, const struct mka_ki *ki,
+    const uint8_t *material, size_t len)
 {
-	const struct mka_dist_sak *ds = &pdu->dist_sak;
+	/* a retry of the pending SAK itself: it is kept already */
+	if (material == p->qkd_pend_material ||
+	    len > sizeof(p->qkd_pend_material))
+		return;
+	qs_memzero(p->qkd_pend_material, sizeof(p->qkd_pend_material));
+	p->qkd_pend = true;
+	p->qkd_pend_ki = *ki;
+	p->qkd_pend_ds = *ds;
+	p->qkd_pend_bind = *b;
+	memcpy(p->qkd_pend_material, material, len);
+	p->qkd_pend_len = len;
+}
+
+static void
+drop_pending(struct mka_participant *p)
+{
+	qs_memzero(p->qkd_pend_material, sizeof(p->qkd_pend_material));
+	p->qkd_pend = false;
+	p->qkd_pend_len = 0;
+}
+
+/* store_sak keeps a SAK accepted from our Key Server; in Mode 2 |sak|
+ * is the unwrapped material and the SAK is derived from it first (if
+ * the QKD key is not here yet, it is kept pending). Returns true if the
+ * SAK was stored. */
+static bool
+store_sak(struct mka_participant *p, const struct mka_dist_sak *ds,
+    const struct mka_qkd_binding *b, const struct mka_ki *ki,
+    const uint8_t *sak, size_t sak_len)
+{
 	struct mka_kay *kay = p->kay;
 	uint8_t merged[32], key_id[MKA_QKD_KEY_ID_LEN];
 	struct mka_sak *k = NULL;
 	bool qkd = false;
+	int rc = mka_qkd_rx_sak(p, b, ki, sak, sak_len, merged, &qkd, key_id);
 
-	if (mka_qkd_rx_sak(p, pdu, ki, sak, sak_len, merged, &qkd, key_id) == 0)
+	if (rc == 0)
 		k = mka_sak_store(kay, ki, ds->an, ds->cipher_suite,
 		    ds->conf_offset, qkd ? merged : sak, sak_len);
+	else if (rc == QS_ERR_NOKEY)
+		keep_pending(p, ds, b, ki, sak, sak_len);
 	qs_memzero(merged, sizeof(merged));
 	if (k == NULL)
-		return;
+		return false;
 	memcpy(k->ckn, p->ckn, p->ckn_len);
 	k->ckn_len = p->ckn_len;
 	k->qkd = qkd;
@@ -285,6 +318,40 @@ store_sak(struct mka_participant *p, const struct mka_pdu *pdu,
 	p->rx_pending = true;
 	p->rx_pending_ki = *ki;
 	kay->ctr.sak_received++;
+	if (p->qkd_pend &&
+	    mka_ki_eq(&p->qkd_pend_ki, ki)) /* the one we waited for */
+		drop_pending(p);
+	return true;
+}
+
+static void
+log_received(
+    struct mka_participant *p, const struct mka_ki *ki, uint8_t an, uint64_t cs)
+{
+	char ckn[2 * MKA_CKN_MAX_LEN + 1], mi[2 * MKA_MI_LEN + 1];
+
+	mka_hex(mi, sizeof(mi), ki->mi, MKA_MI_LEN);
+	mka_log(p->kay, LOG_INFO,
+	    "ckn %s: received SAK ks-mi %s kn %u an %u suite %s",
+	    ckn_txt(p, ckn, sizeof(ckn)), mi, ki->kn, an, mka_cs_name(cs));
+}
+
+void
+mka_part_qkd_pending(struct mka_participant *p)
+{
+	if (!p->qkd_pend)
+		return;
+	/* still from the Key Server we elect, and not stored meanwhile */
+	if (p->ks != MKA_KS_PEER ||
+	    memcmp(p->ks_mi, p->qkd_pend_ki.mi, MKA_MI_LEN) != 0 ||
+	    mka_sak_find(p->kay, &p->qkd_pend_ki) != NULL) {
+		drop_pending(p);
+		return;
+	}
+	if (store_sak(p, &p->qkd_pend_ds, &p->qkd_pend_bind, &p->qkd_pend_ki,
+		p->qkd_pend_material, p->qkd_pend_len))
+		log_received(p, &p->qkd_pend_ki, p->qkd_pend_ds.an,
+		    p->qkd_pend_ds.cipher_suite);
 }
 
 static void
@@ -293,7 +360,6 @@ apply_dist_sak(struct mka_participant *p, struct mka_peer *q,
 {
 	const struct mka_dist_sak *ds = &pdu->dist_sak;
 	struct mka_kay *kay = p->kay;
-	char ckn[2 * MKA_CKN_MAX_LEN + 1], mi[2 * MKA_MI_LEN + 1];
 	struct mka_ki ki;
 
 	if (!ds->present)
@@ -310,14 +376,8 @@ apply_dist_sak(struct mka_participant *p, struct mka_peer *q,
 	ki.kn = ds->kn;
 	if (mka_sak_find(kay, &ki) != NULL)
 		return; /* already have it (it is repeated every MKPDU) */
-	store_sak(p, pdu, &ki, sak, sak_len);
-	if (mka_sak_find(kay, &ki) == NULL)
-		return;
-	mka_hex(mi, sizeof(mi), ki.mi, MKA_MI_LEN);
-	mka_log(kay, LOG_INFO,
-	    "ckn %s: received SAK ks-mi %s kn %u an %u suite %s",
-	    ckn_txt(p, ckn, sizeof(ckn)), mi, ki.kn, ds->an,
-	    mka_cs_name(ds->cipher_suite));
+	if (store_sak(p, ds, &pdu->qkd.bind, &ki, sak, sak_len))
+		log_received(p, &ki, ds->an, ds->cipher_suite);
 }
 
 /* mka_part_apply applies an MKPDU that passed mka_part_check(), the ICV

@@ -238,11 +238,10 @@ refuse(struct mka_kay *kay, uint32_t kn, const char *why)
  * install |sak|, derived with the QKD key of |key_id|; or an error:
  * install nothing now (refused, or the key is not here yet). */
 int
-mka_qkd_rx_sak(struct mka_participant *p, const struct mka_pdu *pdu,
+mka_qkd_rx_sak(struct mka_participant *p, const struct mka_qkd_binding *b,
     const struct mka_ki *ki, const uint8_t *material, size_t len, uint8_t *sak,
     bool *merged, uint8_t key_id[MKA_QKD_KEY_ID_LEN])
 {
-	const struct mka_qkd_binding *b = &pdu->qkd.bind;
 	struct mka_kay *kay = p->kay;
 	uint8_t q[MKA_QKD_KEY_MAX];
 	size_t qlen = 0;
@@ -286,8 +285,11 @@ out:
 int
 mka_kay_qkd_retry(struct mka_kay *kay, qs_tstamp now)
 {
-	for (unsigned i = 0; i < kay->nca; i++)
+	kay->now = now;
+	for (unsigned i = 0; i < kay->nca; i++) {
 		kay->ca[i]->qkd_retry_at = QS_TSTAMP_NONE;
+		mka_part_qkd_pending(kay->ca[i]);
+	}
 	mka_kay_run(kay, now);
 	return 0;
 }

@@ -26,8 +26,10 @@
  *    carries the Key Server's material (not the SAK) wrapped under the
  *    KEK, and a binding TLV names the key_ID; a receiver looks the key up
  *    with ops->sak_key_get and derives the same SAK. A receiver without
- *    the key installs nothing (the Key Server repeats the SAK, so a key
- *    fetched meanwhile is used at the next MKPDU); a receiver not in
+ *    the key installs nothing yet: it keeps the newest such SAK pending
+ *    (wiped once used or replaced) and installs it at
+ *    mka_kay_qkd_retry(), called when the key arrives (or at the Key
+ *    Server's next MKPDU, which repeats the SAK); a receiver not in
  *    Mode 2 refuses a bound SAK, and one in Mode 2 refuses an unbound one.
  * 4. ops->tx_sak reports every switch of the transmit SA, with the CA the
  *    SAK came from and its QKD key_ID (Mode 2): the confirmation a policy
@@ -121,8 +123,10 @@ int mka_kay_set_announce(struct mka_kay *kay, const uint8_t *ckn,
     size_t ckn_len, const struct mka_qkd_announce *ann, qs_tstamp now);
 
 /* mka_kay_qkd_retry tells the KaY that QKD keys may be available now: a
- * Mode 2 Key Server waiting for one asks sak_key_next again at once.
- * Returns 0. */
+ * Mode 2 Key Server waiting for one asks sak_key_next again at once, and
+ * a receiver holding a Distributed SAK whose key was missing asks
+ * sak_key_get again and installs it (if it still comes from the elected
+ * Key Server). Returns 0. */
 int mka_kay_qkd_retry(struct mka_kay *kay, qs_tstamp now);
 
 #endif /* QS_MKA_QKD_H */

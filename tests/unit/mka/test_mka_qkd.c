@@ -926,6 +926,37 @@ test_mode2_peer_without_key(void **state)
 	del_wire(w);
 }
 
+/* The receiver keeps the Distributed SAK it could not use: when its
+ * fetch completes, mka_kay_qkd_retry() installs it at once, without
+ * waiting for the Key Server's next MKPDU (a hello time later). */
+static void
+test_mode2_pending_retry(void **state)
+{
+	struct wire *w = new_wire();
+	struct qctx q[2] = { 0 };
+
+	(void)state;
+	q[0].ks_avail = 4;
+	secure_pair(w, q, true, true);
+	assert_int_equal(ctr(w, 1)->sak_received, 0);
+	assert_true(ctr(w, 1)->qkd_rx_no_key > 0);
+	/* a retry without the key changes nothing */
+	assert_int_equal(mka_kay_qkd_retry(w->n[1].kay, w->now), 0);
+	assert_int_equal(ctr(w, 1)->sak_received, 0);
+	/* the key arrives: installed by the retry itself, no MKPDU needed */
+	q[1].fetched[0] = true;
+	assert_int_equal(mka_kay_qkd_retry(w->n[1].kay, w->now), 0);
+	assert_int_equal(ctr(w, 1)->sak_received, 1);
+	assert_int_equal(ctr(w, 1)->qkd_sak_installed, 1);
+	/* and a second retry does not install it twice */
+	assert_int_equal(mka_kay_qkd_retry(w->n[1].kay, w->now), 0);
+	assert_int_equal(ctr(w, 1)->sak_received, 1);
+	run(w, q, S(3), MS(100));
+	assert_pair_secured(w, 0, 1);
+	assert_int_equal(ctr(w, 1)->qkd_sak_installed, 1);
+	del_wire(w);
+}
+
 /* Both ends must be in Mode 2: a bound SAK is refused by a peer not in
  * Mode 2, an unbound SAK by a peer in Mode 2. */
 static void
@@ -1119,6 +1150,7 @@ main(void)
 		cmocka_unit_test(test_mode2_pair),
 		cmocka_unit_test(test_mode2_ks_no_key),
 		cmocka_unit_test(test_mode2_peer_without_key),
+		cmocka_unit_test(test_mode2_pending_retry),
 		cmocka_unit_test(test_mode2_mismatch),
 		cmocka_unit_test(test_mode2_settings),
 		cmocka_unit_test(test_mode1_ten_rollovers),
