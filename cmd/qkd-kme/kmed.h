@@ -30,6 +30,45 @@ struct evhttp;
 struct qkd_link_event;
 struct kmed_peer;
 struct kmed_enc;
+struct kmed;
+
+/* kmed_stage_id names the stages of the Get key path that the daemon
+ * times (exported as qkd_kme_stage_*_total{stage="..."} metrics, for
+ * bench/kme): where a call's time goes and how large the batches are. */
+enum kmed_stage_id {
+	/* KMED_ST_ENC_QUEUE: a Get key from its arrival to the start of
+	 * the flush that reserves it (one item per call). */
+	KMED_ST_ENC_QUEUE,
+	/* KMED_ST_ENC_FLUSH: one flush: reservations of the queued calls in
+	 * one store batch, then their ASSIGNs (items: calls). */
+	KMED_ST_ENC_FLUSH,
+	/* KMED_ST_ENC_PEER: from sending a call's ASSIGN to the peer's
+	 * ASSIGN_RESULT (one item per call). */
+	KMED_ST_ENC_PEER,
+	/* KMED_ST_ENC_ANSWER: from the ASSIGN_RESULT to the answer sent to
+	 * the SAE, after the store batch that committed it (one item per
+	 * call). */
+	KMED_ST_ENC_ANSWER,
+	/* KMED_ST_ENC_TOTAL: a Get key from arrival to answer. */
+	KMED_ST_ENC_TOTAL,
+	/* KMED_ST_PEER_READ: one read of the peer channel: its frames
+	 * handled in one store batch (items: frames). */
+	KMED_ST_PEER_READ,
+	/* KMED_ST_STORE_COMMIT: one store batch commit (the fsyncs). */
+	KMED_ST_STORE_COMMIT,
+	/* KMED_ST_COUNT is the number of stages. */
+	KMED_ST_COUNT
+};
+
+/* struct kmed_stage accumulates one stage. */
+struct kmed_stage {
+	/* events counts the times the stage ran (or calls through it). */
+	uint64_t events;
+	/* items counts what it handled in all (calls, frames). */
+	uint64_t items;
+	/* ns is the time it took in all, in nanoseconds. */
+	uint64_t ns;
+};
 
 /* struct kmed_counters are the daemon's own counters (the store keeps
  * the persistent ones). */
@@ -52,7 +91,17 @@ struct kmed_counters {
 	uint64_t link_blocks_stored, link_blocks_dropped;
 	/* expired_here counts keys this daemon's expiry timer destroyed. */
 	uint64_t expired_here;
+	/* stage are the timings of the Get key path, by kmed_stage_id. */
+	struct kmed_stage stage[KMED_ST_COUNT];
 };
+
+/* kmed_stage_add records one run of stage |id| that handled |items| and
+ * started at |since| (qs_now() time). */
+void kmed_stage_add(
+    struct kmed *d, enum kmed_stage_id id, uint64_t items, uint64_t since);
+
+/* kmed_stage_name returns the metric label of stage |id|. */
+const char *kmed_stage_name(enum kmed_stage_id id);
 
 struct kmed {
 	/* base is the one event loop. */

@@ -41,6 +41,9 @@ struct kmed_enc {
 	int64_t available_until;
 	/* rv is the result of the reservation (set by the flush). */
 	int rv;
+	/* t_arrive / t_sent / t_result: when the call arrived, its ASSIGN
+	 * left and its ASSIGN_RESULT came (qs_now(), for the stages). */
+	qs_tstamp t_arrive, t_sent, t_result;
 	/* next links the flush queue or the after-commit list. */
 	struct kmed_enc *next;
 };
@@ -291,6 +294,8 @@ enc_send(struct kmed *d, struct kmed_enc *e)
 {
 	if (e->req == NULL)
 		return;
+	kmed_stage_add(d, KMED_ST_ENC_ANSWER, 1, e->t_result);
+	kmed_stage_add(d, KMED_ST_ENC_TOTAL, 1, e->t_arrive);
 	log_keys("enc_keys", e->op.master_SAE_ID, e->op.slave_SAE_ID,
 	    e->batch.keys, e->batch.n);
 	send_keys(
@@ -304,6 +309,8 @@ enc_done(void *arg, bool ok, const char *why)
 	struct kmed *d = e->d;
 	const char **ids;
 
+	kmed_stage_add(d, KMED_ST_ENC_PEER, 1, e->t_sent);
+	e->t_result = qs_now();
 	if (!ok) {
 		d->cnt.peer_assign_failures++;
 		log_warnx("https",
@@ -420,12 +427,18 @@ static int
 enc_reserve_all(struct kmed *d, struct kmed_enc *q)
 {
 	int rv = kme_store_batch_begin(d->store);
+	qs_tstamp t;
 
 	if (rv != 0)
 		return rv;
-	for (struct kmed_enc *e = q; e != NULL; e = e->next)
+	for (struct kmed_enc *e = q; e != NULL; e = e->next) {
+		kmed_stage_add(d, KMED_ST_ENC_QUEUE, 1, e->t_arrive);
 		e->rv = e->req != NULL ? enc_reserve(d, e) : QS_ERR_STATE;
-	return kme_store_batch_end(d->store);
+	}
+	t = qs_now();
+	rv = kme_store_batch_end(d->store);
+	kmed_stage_add(d, KMED_ST_STORE_COMMIT, 0, t);
+	return rv;
 }
 
 /* enc_flush reserves the queued Get key requests in one batch, then sends
@@ -435,6 +448,8 @@ enc_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct kmed *d = arg;
 	struct kmed_enc *q = d->enc_queue, *e;
+	qs_tstamp t0 = qs_now();
+	uint64_t n = 0;
 	int rv;
 
 	(void)fd;
@@ -456,6 +471,8 @@ enc_flush(evutil_socket_t fd, short what, void *arg)
 			enc_fail(d, e, rv != 0 ? QS_ERR_IO : e->rv);
 			continue;
 		}
+		n++;
+		e->t_sent = qs_now();
 		if (e->req == NULL ||
 		    kmed_peer_assign(d, &e->batch, enc_done, e) == NULL) {
 			enc_destroy(e);
@@ -465,6 +482,7 @@ enc_flush(evutil_socket_t fd, short what, void *arg)
 			enc_free(e);
 		}
 	}
+	kmed_stage_add(d, KMED_ST_ENC_FLUSH, n, t0);
 }
 
 /* do_enc takes ownership of |op| and queues the request for enc_flush. */
@@ -486,6 +504,7 @@ do_enc(struct kmed *d, struct evhttp_request *req, struct kme_api_op *op)
 		return;
 	}
 	e->d = d;
+	e->t_arrive = qs_now();
 	e->op = *op;
 	memset(op, 0, sizeof(*op));
 	e->req = req;

@@ -67,6 +67,8 @@ struct kmed_peer {
 	int backoff_ms;
 	qs_tstamp last_rx;
 	uint64_t ping_seq;
+	/* frames counts the frames of the current read. */
+	uint64_t frames;
 	/* held / n_held / cap_held are the ASSIGN_RESULTs of the frames of
 	 * the current read, sent once its store batch ended. */
 	struct held_result *held;
@@ -363,6 +365,7 @@ read_frames(struct kmed_peer *p, struct bufferevent *bev)
 		    (rv = kme_peer_dec_next(p->dec, &m)) == 1) {
 			dispatch(p, &m);
 			kme_peer_msg_free(&m);
+			p->frames++;
 		}
 		if (p->bev == bev && rv < 0) {
 			drop(p, kme_peer_dec_errmsg(p->dec));
@@ -384,22 +387,28 @@ on_read(struct bufferevent *bev, void *arg)
 	bool batch = kme_store_batch_begin(d->store) == 0;
 	bool alive, committed = true;
 	char why[KME_STORE_ERRMSG_LEN + 64] = "";
+	qs_tstamp t0 = qs_now(), t;
 
 	if (!batch)
 		log_warnx("peer", "batch: %s", kme_store_errmsg(d->store));
-	p->last_rx = qs_now();
+	p->last_rx = t0;
+	p->frames = 0;
 	alive = read_frames(p, bev);
+	t = qs_now();
 	if (batch && kme_store_batch_end(d->store) != 0) {
 		committed = false;
 		snprintf(why, sizeof(why), "the key store could not commit: %s",
 		    kme_store_errmsg(d->store));
 		log_warnx("peer", "%s", why);
 	}
+	if (batch)
+		kmed_stage_add(d, KMED_ST_STORE_COMMIT, 0, t);
 	kmed_https_after_batch(d, committed);
 	if (alive)
 		send_held(p, committed, why);
 	else
 		forget_held(p);
+	kmed_stage_add(d, KMED_ST_PEER_READ, p->frames, t0);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg);
