@@ -172,6 +172,12 @@ typedef void (*kmed_peer_done_fn)(void *arg, bool ok, const char *why);
  * then not called). */
 void *kmed_peer_assign(struct kmed *d, const struct kme_batch *batch,
     kmed_peer_done_fn done, void *arg);
+/* kmed_peer_cork holds the frames sent from now on; kmed_peer_uncork
+ * sends them in one write once every cork is undone (calls nest). The
+ * frames of one loop turn then travel as one TLS record (up to 16 KiB),
+ * which the peer reads, records and answers in one store batch. */
+void kmed_peer_cork(struct kmed *d);
+void kmed_peer_uncork(struct kmed *d);
 /* kmed_peer_cancel forgets a pending ASSIGN: |done| will not be called. */
 void kmed_peer_cancel(struct kmed *d, void *handle);
 /* kmed_peer_send_expired tells the peer which keys expired here. */

@@ -460,6 +460,7 @@ enc_flush(evutil_socket_t fd, short what, void *arg)
 	if (rv != 0)
 		log_warnx(
 		    "https", "enc_keys batch: %s", kme_store_errmsg(d->store));
+	kmed_peer_cork(d);
 	while ((e = q) != NULL) {
 		q = e->next;
 		e->next = NULL;
@@ -482,6 +483,7 @@ enc_flush(evutil_socket_t fd, short what, void *arg)
 			enc_free(e);
 		}
 	}
+	kmed_peer_uncork(d);
 	kmed_stage_add(d, KMED_ST_ENC_FLUSH, n, t0);
 }
 

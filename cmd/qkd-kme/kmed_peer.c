@@ -67,6 +67,12 @@ struct kmed_peer {
 	int backoff_ms;
 	qs_tstamp last_rx;
 	uint64_t ping_seq;
+	/* corked counts open kmed_peer_cork calls: while it is above zero,
+	 * frames collect in out (out_len bytes of out_cap) and leave in one
+	 * write at the last kmed_peer_uncork. */
+	int corked;
+	uint8_t *out;
+	size_t out_len, out_cap;
 	/* frames counts the frames of the current read. */
 	uint64_t frames;
 	/* held / n_held / cap_held are the ASSIGN_RESULTs of the frames of
@@ -100,6 +106,32 @@ split_addr(const char *s, struct sockaddr_storage *ss, int *sslen, char *host,
 	return 0;
 }
 
+/* cork_add appends |len| bytes to the corked output. Returns false if
+ * out of memory. */
+static bool
+cork_add(struct kmed_peer *p, const uint8_t *buf, size_t len)
+{
+	if (p->out_cap - p->out_len < len) {
+		size_t cap = p->out_cap ? p->out_cap : 4096;
+		uint8_t *o;
+
+		while (cap - p->out_len < len)
+			cap *= 2;
+		if ((o = realloc(p->out, cap)) == NULL)
+			return false;
+		p->out = o;
+		p->out_cap = cap;
+	}
+	memcpy(p->out + p->out_len, buf, len);
+	p->out_len += len;
+	return true;
+}
+
+/* send_msg sends |m|, or while corked queues it for the uncork. Every
+ * bufferevent_write on an OpenSSL bufferevent becomes at least one TLS
+ * record, and the receiving bufferevent reads at most two records per
+ * readiness event: frames written one by one reach the peer a few per
+ * loop turn, each few in its own store batch (one commit each). */
 static void
 send_msg(struct kmed_peer *p, const struct kme_peer_msg *m)
 {
@@ -113,8 +145,28 @@ send_msg(struct kmed_peer *p, const struct kme_peer_msg *m)
 		    "peer", "cannot encode %s", kme_peer_type_name(m->type));
 		return;
 	}
-	bufferevent_write(p->bev, buf, len);
+	if (p->corked == 0 || !cork_add(p, buf, len))
+		bufferevent_write(p->bev, buf, len);
 	free(buf);
+}
+
+void
+kmed_peer_cork(struct kmed *d)
+{
+	if (d->peer != NULL)
+		d->peer->corked++;
+}
+
+void
+kmed_peer_uncork(struct kmed *d)
+{
+	struct kmed_peer *p = d->peer;
+
+	if (p == NULL || p->corked == 0 || --p->corked > 0)
+		return;
+	if (p->bev != NULL && p->out_len > 0)
+		bufferevent_write(p->bev, p->out, p->out_len);
+	p->out_len = 0;
 }
 
 static void
@@ -143,6 +195,7 @@ drop(struct kmed_peer *p, const char *why)
 	}
 	p->bev = NULL;
 	p->up = false;
+	p->out_len = 0;
 	kme_peer_dec_del(p->dec);
 	p->dec = NULL;
 	while (p->pend != NULL)
@@ -391,6 +444,7 @@ on_read(struct bufferevent *bev, void *arg)
 
 	if (!batch)
 		log_warnx("peer", "batch: %s", kme_store_errmsg(d->store));
+	kmed_peer_cork(d);
 	p->last_rx = t0;
 	p->frames = 0;
 	alive = read_frames(p, bev);
@@ -408,6 +462,7 @@ on_read(struct bufferevent *bev, void *arg)
 		send_held(p, committed, why);
 	else
 		forget_held(p);
+	kmed_peer_uncork(d);
 	kmed_stage_add(d, KMED_ST_PEER_READ, p->frames, t0);
 }
 
@@ -705,6 +760,7 @@ kmed_peer_stop(struct kmed *d)
 	SSL_CTX_free(p->cli_ctx);
 	forget_held(p);
 	free(p->held);
+	free(p->out);
 	free(p);
 	d->peer = NULL;
 }
