@@ -104,6 +104,16 @@ on_link_state(
 		    qkd_state_name(state), 100 * st->qber, st->skr);
 }
 
+/* checkpoint truncates the store's -wal file (every second, after the
+ * expiry): it bounds how long old copies of pages with key bytes live
+ * there (src/kme/kme_store.h, "Stale copies"). */
+static void
+checkpoint(struct kmed *d)
+{
+	if (kme_store_checkpoint(d->store) != 0)
+		log_warnx("store", "%s", kme_store_errmsg(d->store));
+}
+
 static void
 on_expire(evutil_socket_t fd, short what, void *arg)
 {
@@ -116,6 +126,7 @@ on_expire(evutil_socket_t fd, short what, void *arg)
 	n = kme_store_expire(d->store, qs_wall_now_s(), &ids);
 	if (n < 0) {
 		log_warnx("store", "expiry: %s", kme_store_errmsg(d->store));
+		checkpoint(d);
 		return;
 	}
 	if (n > 0) {
@@ -127,6 +138,7 @@ on_expire(evutil_socket_t fd, short what, void *arg)
 		kmed_peer_send_expired(d, &ids);
 	}
 	kme_id_list_free(&ids);
+	checkpoint(d);
 }
 
 static void

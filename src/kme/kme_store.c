@@ -298,6 +298,19 @@ kme_store_batch_end(struct kme_store *st)
 	return rv;
 }
 
+int
+kme_store_checkpoint(struct kme_store *st)
+{
+	st->errmsg[0] = '\0';
+	if (st->in_batch)
+		return ks_fail(st, QS_ERR_STATE,
+		    "key store: no checkpoint while a batch is open");
+	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+		NULL, NULL) != SQLITE_OK)
+		return ks_dberr(st, "checkpoint");
+	return 0;
+}
+
 bool
 kme_store_in_batch(const struct kme_store *st)
 {
@@ -384,19 +397,23 @@ pragma_check(sqlite3 *db, const char *sql, const char *want)
 	return ok;
 }
 
-/* configure sets the durability and hygiene pragmas: every commit is
- * synced, the rollback journal is truncated (never WAL, which would keep
- * old pages with key bytes until a checkpoint), freed content is
- * overwritten with zeros, and one process at a time owns the file. */
+/* configure sets the durability and hygiene pragmas: one process at a
+ * time owns the file (set before WAL, so that the WAL index lives in the
+ * heap and no -shm file is made), every commit is synced (in WAL mode
+ * one fdatasync of the -wal file per commit, where the rollback journal
+ * took four), and freed content is overwritten with zeros. The pages a
+ * commit appends to the -wal file stay there until a checkpoint: the
+ * glue runs kme_store_checkpoint every second, which copies them into the
+ * database and truncates the -wal file (see kme_store.h). */
 static int
 configure(sqlite3 *db)
 {
 	if (sqlite3_exec(db,
-		"PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-		" PRAGMA temp_store=MEMORY; PRAGMA locking_mode=EXCLUSIVE;",
+		"PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=FULL;"
+		" PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
 		NULL, NULL, NULL) != SQLITE_OK)
 		return 0;
-	return pragma_check(db, "PRAGMA journal_mode=TRUNCATE", "truncate") &&
+	return pragma_check(db, "PRAGMA journal_mode=WAL", "wal") &&
 	    pragma_check(db, "PRAGMA secure_delete=ON", "1");
 }
 
@@ -482,7 +499,7 @@ kme_store_open(struct kme_store **out, const char *path, enum kme_role role,
 			  "key store is in use by another process")
 		    : ks_fail(st, QS_ERR_IO,
 			  "key store: cannot set secure_delete, journal_mode"
-			  " or synchronous: %s",
+			  " (WAL) or synchronous: %s",
 			  sqlite3_errmsg(st->db));
 		goto fail;
 	}
