@@ -95,10 +95,11 @@ add_link(struct kmed *d, struct qs_metrics *m)
 
 static const char *const stage_names[KMED_ST_COUNT] = {
 	[KMED_ST_ENC_QUEUE] = "enc_queue",
-	[KMED_ST_ENC_FLUSH] = "enc_flush",
+	[KMED_ST_TURN] = "turn",
 	[KMED_ST_ENC_PEER] = "enc_peer",
 	[KMED_ST_ENC_ANSWER] = "enc_answer",
 	[KMED_ST_ENC_TOTAL] = "enc_total",
+	[KMED_ST_DEC_TOTAL] = "dec_total",
 	[KMED_ST_PEER_READ] = "peer_read",
 	[KMED_ST_STORE_COMMIT] = "store_commit",
 };

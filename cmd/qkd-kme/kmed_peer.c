@@ -75,13 +75,20 @@ struct kmed_peer {
 	size_t out_len, out_cap;
 	/* frames counts the frames of the current read. */
 	uint64_t frames;
-	/* held / n_held / cap_held are the ASSIGN_RESULTs of the frames of
-	 * the current read, sent once its store batch ended. */
+	/* inq / n_inq / cap_inq are the ASSIGN and ASSIGN_RESULT frames
+	 * received since the last turn, in order, for kmed_peer_turn_store
+	 * (dropped with the connection). */
+	struct kme_peer_msg *inq;
+	size_t n_inq, cap_inq;
+	/* held / n_held / cap_held are the ASSIGN_RESULTs of the turn's
+	 * ASSIGNs, sent once its store batch ended. */
 	struct held_result *held;
 	size_t n_held, cap_held;
 };
 
 static void dial(struct kmed_peer *p);
+static void forget_held(struct kmed_peer *p);
+static void forget_inq(struct kmed_peer *p);
 
 static int
 split_addr(const char *s, struct sockaddr_storage *ss, int *sslen, char *host,
@@ -196,6 +203,9 @@ drop(struct kmed_peer *p, const char *why)
 	p->bev = NULL;
 	p->up = false;
 	p->out_len = 0;
+	/* What this connection brought is not handled, nor answered. */
+	forget_inq(p);
+	forget_held(p);
 	kme_peer_dec_del(p->dec);
 	p->dec = NULL;
 	while (p->pend != NULL)
@@ -370,8 +380,69 @@ on_result(struct kmed_peer *p, const struct kme_peer_assign_result *r)
 	    (unsigned long long)r->seq);
 }
 
+/* forget_inq frees the queued frames. */
 static void
-dispatch(struct kmed_peer *p, const struct kme_peer_msg *m)
+forget_inq(struct kmed_peer *p)
+{
+	for (size_t i = 0; i < p->n_inq; i++)
+		kme_peer_msg_free(&p->inq[i]);
+	p->n_inq = 0;
+}
+
+/* queue moves |m| to the frames for the turn (|m| is left empty).
+ * Returns false if out of memory (|m| is kept). */
+static bool
+queue(struct kmed_peer *p, struct kme_peer_msg *m)
+{
+	if (p->n_inq == p->cap_inq) {
+		size_t cap = p->cap_inq ? 2 * p->cap_inq : 64;
+		struct kme_peer_msg *v = realloc(p->inq, cap * sizeof(*v));
+
+		if (v == NULL)
+			return false;
+		p->inq = v;
+		p->cap_inq = cap;
+	}
+	p->inq[p->n_inq++] = *m;
+	memset(m, 0, sizeof(*m));
+	kmed_turn_kick(p->d);
+	return true;
+}
+
+uint64_t
+kmed_peer_turn_store(struct kmed *d)
+{
+	struct kmed_peer *p = d->peer;
+	size_t n;
+
+	if (p == NULL)
+		return 0;
+	/* on_result may end in a drop (which empties the queue): count and
+	 * index with care. */
+	n = p->n_inq;
+	for (size_t i = 0; i < p->n_inq; i++) {
+		struct kme_peer_msg *m = &p->inq[i];
+
+		if (m->type == KME_PEER_ASSIGN)
+			on_assign(p, &m->u.assign);
+		else
+			on_result(p, &m->u.result);
+	}
+	forget_inq(p);
+	return n;
+}
+
+void
+kmed_peer_turn_send(struct kmed *d, bool committed, const char *why)
+{
+	if (d->peer != NULL)
+		send_held(d->peer, committed, why);
+}
+
+/* dispatch handles |m| now, or queues it for the turn (ASSIGN,
+ * ASSIGN_RESULT: store work whose answers wait for the batch). */
+static void
+dispatch(struct kmed_peer *p, struct kme_peer_msg *m)
 {
 	struct kme_peer_msg pong = { .type = KME_PEER_PONG };
 
@@ -382,8 +453,11 @@ dispatch(struct kmed_peer *p, const struct kme_peer_msg *m)
 	switch (m->type) {
 	case KME_PEER_HELLO: on_hello(p, &m->u.hello); break;
 	case KME_PEER_POOL: on_pool(p, &m->u.pool); break;
-	case KME_PEER_ASSIGN: on_assign(p, &m->u.assign); break;
-	case KME_PEER_ASSIGN_RESULT: on_result(p, &m->u.result); break;
+	case KME_PEER_ASSIGN:
+	case KME_PEER_ASSIGN_RESULT:
+		if (!queue(p, m))
+			drop(p, "out of memory");
+		break;
 	case KME_PEER_EXPIRED:
 		kme_store_count_peer_expired(p->d->store, m->u.expired.n);
 		log_info("peer", "%zu key(s) expired unretrieved at the peer",
@@ -428,42 +502,21 @@ read_frames(struct kmed_peer *p, struct bufferevent *bev)
 	return p->bev == bev;
 }
 
-/* on_read processes every frame of one read inside one store batch (one
- * commit for all their ASSIGNs and ASSIGN_RESULTs); the answers that
- * depend on the batch (our ASSIGN_RESULTs, the SAEs' Get key responses)
- * are sent only after it ended. */
+/* on_read decodes every frame of one read: ASSIGN and ASSIGN_RESULT
+ * wait for the end-of-turn pass (kmed_turn.c), which handles the frames of
+ * every read of the turn in one store batch and answers after it. */
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
 	struct kmed_peer *p = arg;
-	struct kmed *d = p->d;
-	bool batch = kme_store_batch_begin(d->store) == 0;
-	bool alive, committed = true;
-	char why[KME_STORE_ERRMSG_LEN + 64] = "";
-	qs_tstamp t0 = qs_now(), t;
+	qs_tstamp t0 = qs_now();
 
-	if (!batch)
-		log_warnx("peer", "batch: %s", kme_store_errmsg(d->store));
-	kmed_peer_cork(d);
 	p->last_rx = t0;
 	p->frames = 0;
-	alive = read_frames(p, bev);
-	t = qs_now();
-	if (batch && kme_store_batch_end(d->store) != 0) {
-		committed = false;
-		snprintf(why, sizeof(why), "the key store could not commit: %s",
-		    kme_store_errmsg(d->store));
-		log_warnx("peer", "%s", why);
-	}
-	if (batch)
-		kmed_stage_add(d, KMED_ST_STORE_COMMIT, 0, t);
-	kmed_https_after_batch(d, committed);
-	if (alive)
-		send_held(p, committed, why);
-	else
-		forget_held(p);
-	kmed_peer_uncork(d);
-	kmed_stage_add(d, KMED_ST_PEER_READ, p->frames, t0);
+	kmed_peer_cork(p->d);
+	read_frames(p, bev);
+	kmed_peer_uncork(p->d);
+	kmed_stage_add(p->d, KMED_ST_PEER_READ, p->frames, t0);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg);
@@ -760,6 +813,8 @@ kmed_peer_stop(struct kmed *d)
 	SSL_CTX_free(p->cli_ctx);
 	forget_held(p);
 	free(p->held);
+	forget_inq(p);
+	free(p->inq);
 	free(p->out);
 	free(p);
 	d->peer = NULL;

@@ -166,7 +166,8 @@ start(struct kmed *d)
 		log_warnx("store", "%s", err);
 		return rv;
 	}
-	if ((rv = kmed_https_start(d)) != 0 || (rv = kmed_peer_start(d)) != 0 ||
+	if ((rv = kmed_turn_start(d)) != 0 || (rv = kmed_keys_start(d)) != 0 ||
+	    (rv = kmed_https_start(d)) != 0 || (rv = kmed_peer_start(d)) != 0 ||
 	    (rv = kmed_metrics_start(d)) != 0)
 		return rv;
 	rv = qkd_link_event_new(&d->link, d->base, &d->conf.link,
@@ -195,7 +196,9 @@ stop(struct kmed *d)
 		qkd_link_event_free(d->link);
 	kmed_metrics_stop(d);
 	kmed_peer_stop(d);
+	kmed_keys_stop(d);
 	kmed_https_stop(d);
+	kmed_turn_stop(d);
 	for (int i = 0; i < 2; i++)
 		if (d->sig_ev[i] != NULL)
 			event_free(d->sig_ev[i]);
