@@ -66,6 +66,8 @@ enum kmed_stage_id {
 	KMED_ST_PEER_READ,
 	/* KMED_ST_STORE_COMMIT: one store batch commit (the fsyncs). */
 	KMED_ST_STORE_COMMIT,
+	/* KMED_ST_CHECKPOINT: the store's checkpoint, once a second. */
+	KMED_ST_CHECKPOINT,
 	/* KMED_ST_COUNT is the number of stages. */
 	KMED_ST_COUNT
 };
@@ -78,6 +80,9 @@ struct kmed_stage {
 	uint64_t items;
 	/* ns is the time it took in all, in nanoseconds. */
 	uint64_t ns;
+	/* over_10ms counts the runs that took more than 10 ms (issue #2's
+	 * latency target). */
+	uint64_t over_10ms;
 };
 
 /* struct kmed_counters are the daemon's own counters (the store keeps

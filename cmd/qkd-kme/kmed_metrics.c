@@ -102,6 +102,7 @@ static const char *const stage_names[KMED_ST_COUNT] = {
 	[KMED_ST_DEC_TOTAL] = "dec_total",
 	[KMED_ST_PEER_READ] = "peer_read",
 	[KMED_ST_STORE_COMMIT] = "store_commit",
+	[KMED_ST_CHECKPOINT] = "checkpoint",
 };
 
 const char *
@@ -116,15 +117,18 @@ kmed_stage_add(
 {
 	struct kmed_stage *s = &d->cnt.stage[id];
 	qs_tstamp now = qs_now();
+	uint64_t ns = now > since ? now - since : 0;
 
 	s->events++;
 	s->items += items;
-	s->ns += now > since ? now - since : 0;
+	s->ns += ns;
+	s->over_10ms += ns > 10 * QS_NS_PER_MS;
 }
 
-/* add_stages exports the stage timings: three counters per stage, from
- * which a reader derives the mean batch (items / events) and the mean
- * time (seconds / events) over any interval. */
+/* add_stages exports the stage timings: four counters per stage, from
+ * which a reader derives the mean batch (items / events), the mean time
+ * (seconds / events) and the share of runs over 10 ms over any
+ * interval. */
 static void
 add_stages(struct kmed *d, struct qs_metrics *m)
 {
@@ -143,6 +147,9 @@ add_stages(struct kmed *d, struct qs_metrics *m)
 		qs_metrics_add(m, "qkd_kme_stage_seconds_total", C,
 		    "Time spent in a stage, seconds.", label,
 		    (double)s->ns / (double)QS_NS_PER_S);
+		qs_metrics_add(m, "qkd_kme_stage_over_10ms_total", C,
+		    "Runs of a stage that took more than 10 ms.", label,
+		    (double)s->over_10ms);
 	}
 }
 
