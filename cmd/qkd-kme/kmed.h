@@ -66,7 +66,8 @@ enum kmed_stage_id {
 	KMED_ST_PEER_READ,
 	/* KMED_ST_STORE_COMMIT: one store batch commit (the fsyncs). */
 	KMED_ST_STORE_COMMIT,
-	/* KMED_ST_CHECKPOINT: the store's checkpoint, once a second. */
+	/* KMED_ST_CHECKPOINT: a store checkpoint: after a turn that grew
+	 * the -wal file, and (truncating it) once a second. */
 	KMED_ST_CHECKPOINT,
 	/* KMED_ST_COUNT is the number of stages. */
 	KMED_ST_COUNT

@@ -32,6 +32,12 @@
 #include "qs_log.h"
 #include "qs_time.h"
 
+/* TURN_CHECKPOINT_FRAMES: after a turn that left this many page frames
+ * in the store's -wal file, checkpoint it (SQLite's own automatic
+ * checkpoint at 1000 frames would run inside the commit, before the
+ * answers). */
+#define TURN_CHECKPOINT_FRAMES 1000
+
 static void
 on_turn(evutil_socket_t fd, short what, void *arg)
 {
@@ -67,6 +73,14 @@ on_turn(evutil_socket_t fd, short what, void *arg)
 	kmed_keys_turn_send(d, committed);
 	kmed_peer_uncork(d);
 	kmed_stage_add(d, KMED_ST_TURN, n, t0);
+	/* The answers are out: now is the time to copy the -wal file into
+	 * the database, when it has grown (not inside a commit). */
+	if (kme_store_wal_frames(d->store) >= TURN_CHECKPOINT_FRAMES) {
+		t = qs_now();
+		if (kme_store_checkpoint(d->store, false) != 0)
+			log_warnx("kme", "%s", kme_store_errmsg(d->store));
+		kmed_stage_add(d, KMED_ST_CHECKPOINT, 0, t);
+	}
 }
 
 void

@@ -112,7 +112,7 @@ checkpoint(struct kmed *d)
 {
 	qs_tstamp t = qs_now();
 
-	if (kme_store_checkpoint(d->store) != 0)
+	if (kme_store_checkpoint(d->store, true) != 0)
 		log_warnx("store", "%s", kme_store_errmsg(d->store));
 	kmed_stage_add(d, KMED_ST_CHECKPOINT, 0, t);
 }

@@ -340,12 +340,20 @@ int kme_store_batch_end(struct kme_store *st);
 
 /*
  * kme_store_checkpoint copies every committed page of the -wal file into
- * the database, syncs it and truncates the -wal file to zero bytes, so
- * that no old copy of a page with key bytes outlives it (see "Stale
- * copies" above). Call it periodically outside batches. Returns 0,
- * QS_ERR_STATE (a batch is open) or QS_ERR_IO.
+ * the database and syncs it; with |truncate| it then truncates the -wal
+ * file to zero bytes, so that no old copy of a page with key bytes
+ * outlives it (see "Stale copies" above), else the next commits overwrite
+ * the -wal file from its start. SQLite's automatic checkpoint, which runs
+ * inside a commit, is off: call this outside batches, when
+ * kme_store_wal_frames() has grown (after answering), and with |truncate|
+ * periodically. (A commit that leaves 8192 frames checkpoints by itself.)
+ * Returns 0, QS_ERR_STATE (a batch is open) or QS_ERR_IO.
  */
-int kme_store_checkpoint(struct kme_store *st);
+int kme_store_checkpoint(struct kme_store *st, bool truncate);
+
+/* kme_store_wal_frames returns the number of page frames in the -wal
+ * file (0 after a checkpoint): how much a checkpoint would copy. */
+size_t kme_store_wal_frames(const struct kme_store *st);
 
 /* kme_store_in_batch tells whether a batch is open. */
 bool kme_store_in_batch(const struct kme_store *st);

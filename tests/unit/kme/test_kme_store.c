@@ -195,12 +195,21 @@ test_open_mode_and_journal(void **state)
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_true(sb.st_size > 0);
-	/* a checkpoint empties it; none runs inside a batch */
-	assert_int_equal(kme_store_checkpoint(st), 0);
+	assert_true(kme_store_wal_frames(st) > 0);
+	/* a passive checkpoint copies it and keeps the file; a truncating
+	 * one empties it; none runs inside a batch */
+	assert_int_equal(kme_store_checkpoint(st, false), 0);
+	assert_int_equal(kme_store_wal_frames(st), 0);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_true(sb.st_size > 0);
+	add(st, 2, 64);
+	assert_true(kme_store_wal_frames(st) > 0);
+	assert_int_equal(kme_store_checkpoint(st, true), 0);
+	assert_int_equal(kme_store_wal_frames(st), 0);
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
 	assert_int_equal(kme_store_batch_begin(st), 0);
-	assert_int_equal(kme_store_checkpoint(st), QS_ERR_STATE);
+	assert_int_equal(kme_store_checkpoint(st, true), QS_ERR_STATE);
 	assert_int_equal(kme_store_batch_end(st), 0);
 	/* locking_mode=EXCLUSIVE before WAL: the WAL index is in the heap */
 	snprintf(wal, sizeof(wal), "%s-shm", path);
@@ -992,8 +1001,8 @@ test_no_key_copies_on_disk(void **state)
 	    kme_store_take(f->b, "SAE_B", "SAE_A", v, 1, NOW, &got), 0);
 	kme_key_list_free(&got);
 	/* until the checkpoint the -wal file may keep old pages */
-	assert_int_equal(kme_store_checkpoint(f->a), 0);
-	assert_int_equal(kme_store_checkpoint(f->b), 0);
+	assert_int_equal(kme_store_checkpoint(f->a, true), 0);
+	assert_int_equal(kme_store_checkpoint(f->b, true), 0);
 	assert_false(on_disk(f->pa, key, 32));
 	assert_false(on_disk(f->pb, key, 32));
 	kme_store_close(f->a);
