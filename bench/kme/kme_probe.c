@@ -380,8 +380,8 @@ kme_probe_print(FILE *fp, const struct kme_snap *a, const struct kme_snap *b,
 	if (ua >= 0 || ub >= 0)
 		fprintf(fp,
 		    "  %s: CPU per call: KME_A %.0f us, KME_B %.0f us, "
-		    "kme-bench %.0f us\n",
-		    what, ua, ub, us);
+		    "kme-bench %.0f us (over %.2f s)\n",
+		    what, ua, ub, us, (double)(b->t_ns - a->t_ns) / 1e9);
 	for (int i = 0; i < KME_PROBE_KMES; i++)
 		print_kme(fp, a, b, i, what);
 }
