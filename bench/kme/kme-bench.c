@@ -813,11 +813,12 @@ print_level(const struct level *lv)
 			    (long long)lv->fig[k].pool_after);
 	if (lv->base_before.probed)
 		kme_probe_print(stdout, &lv->base_before.kme_before,
-		    &lv->base_before.kme_after, lv->base_before.n, "status");
+		    &lv->base_before.kme_after, lv->base_before.rate, "status");
 	for (int k = K_ENC; k < K_COUNT; k++)
 		if (lv->fig[k].measured && lv->fig[k].probed)
 			kme_probe_print(stdout, &lv->fig[k].kme_before,
-			    &lv->fig[k].kme_after, lv->fig[k].n, kind_name[k]);
+			    &lv->fig[k].kme_after, lv->fig[k].rate,
+			    kind_name[k]);
 	for (int k = K_STATUS; k < K_COUNT; k++) {
 		const struct figure *f =
 		    k == K_STATUS ? &lv->base : &lv->fig[k];
@@ -882,7 +883,7 @@ figure_json(const struct figure *f, const struct figure *base)
 		    o, "client_setup_us", json_real(f->setup_us));
 	if (f->probed)
 		json_object_set_new(o, "kmes",
-		    kme_probe_json(&f->kme_before, &f->kme_after, f->n));
+		    kme_probe_json(&f->kme_before, &f->kme_after, f->rate));
 	return o;
 }
 

@@ -327,11 +327,20 @@ delta_of(const struct kme_snap *a, const struct kme_snap *b, int i, int s,
 	return 0;
 }
 
+/* cpu_us returns the CPU time per call between two readings |a| and
+ * |b| taken |secs| apart, at |rate| calls per second (-1: unknown). */
 static double
-cpu_us(double a, double b, uint64_t calls)
+cpu_us(double a, double b, double secs, double rate)
 {
-	return a < 0 || b < 0 || calls == 0 ? -1
-					    : 1e6 * (b - a) / (double)calls;
+	double calls = rate * secs;
+
+	return a < 0 || b < 0 || calls < 1 ? -1 : 1e6 * (b - a) / calls;
+}
+
+static double
+window_s(const struct kme_snap *a, const struct kme_snap *b)
+{
+	return (double)(b->t_ns - a->t_ns) / 1e9;
 }
 
 /* print_kme prints the stages of KME |i|. */
@@ -371,34 +380,35 @@ print_kme(FILE *fp, const struct kme_snap *a, const struct kme_snap *b, int i,
 
 void
 kme_probe_print(FILE *fp, const struct kme_snap *a, const struct kme_snap *b,
-    uint64_t calls, const char *what)
+    double rate, const char *what)
 {
-	double ua = cpu_us(a->cpu_s[0], b->cpu_s[0], calls);
-	double ub = cpu_us(a->cpu_s[1], b->cpu_s[1], calls);
-	double us = cpu_us(a->self_cpu_s, b->self_cpu_s, calls);
+	double w = window_s(a, b);
+	double ua = cpu_us(a->cpu_s[0], b->cpu_s[0], w, rate);
+	double ub = cpu_us(a->cpu_s[1], b->cpu_s[1], w, rate);
+	double us = cpu_us(a->self_cpu_s, b->self_cpu_s, w, rate);
 
 	if (ua >= 0 || ub >= 0)
 		fprintf(fp,
 		    "  %s: CPU per call: KME_A %.0f us, KME_B %.0f us, "
 		    "kme-bench %.0f us (over %.2f s)\n",
-		    what, ua, ub, us, (double)(b->t_ns - a->t_ns) / 1e9);
+		    what, ua, ub, us, w);
 	for (int i = 0; i < KME_PROBE_KMES; i++)
 		print_kme(fp, a, b, i, what);
 }
 
 json_t *
-kme_probe_json(
-    const struct kme_snap *a, const struct kme_snap *b, uint64_t calls)
+kme_probe_json(const struct kme_snap *a, const struct kme_snap *b, double rate)
 {
 	json_t *o = json_object(), *st;
+	double w = window_s(a, b);
 
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "cpu_us_per_call",
-	    json_pack("{s:f, s:f, s:f}", "KME_A",
-		cpu_us(a->cpu_s[0], b->cpu_s[0], calls), "KME_B",
-		cpu_us(a->cpu_s[1], b->cpu_s[1], calls), "kme_bench",
-		cpu_us(a->self_cpu_s, b->self_cpu_s, calls)));
+	    json_pack("{s:f, s:f, s:f, s:f}", "KME_A",
+		cpu_us(a->cpu_s[0], b->cpu_s[0], w, rate), "KME_B",
+		cpu_us(a->cpu_s[1], b->cpu_s[1], w, rate), "kme_bench",
+		cpu_us(a->self_cpu_s, b->self_cpu_s, w, rate), "window_s", w));
 	for (int i = 0; i < KME_PROBE_KMES; i++) {
 		st = json_object();
 		for (int s = 0; st != NULL && s < ST_COUNT; s++) {

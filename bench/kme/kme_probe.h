@@ -62,15 +62,15 @@ void kme_probe_free(struct kme_probe *p);
  * both metrics answers came (at most one second). */
 void kme_probe_snap(struct kme_probe *p, struct kme_snap *out);
 
-/* kme_probe_print prints, for the |calls| calls completed between |a| and
- * |b|, the CPU time per call of each process and the stages of each KME,
- * as lines starting with "  |what|: ". */
+/* kme_probe_print prints, for calls completed at |rate| per second
+ * between |a| and |b|, the CPU time per call of each process and the
+ * stages of each KME, as lines starting with "  |what|: ". */
 void kme_probe_print(FILE *fp, const struct kme_snap *a,
-    const struct kme_snap *b, uint64_t calls, const char *what);
+    const struct kme_snap *b, double rate, const char *what);
 
 /* kme_probe_json returns the same figures as a JSON object (new
  * reference), or NULL. */
-json_t *kme_probe_json(
-    const struct kme_snap *a, const struct kme_snap *b, uint64_t calls);
+json_t *
+kme_probe_json(const struct kme_snap *a, const struct kme_snap *b, double rate);
 
 #endif /* QS_KME_PROBE_H */
