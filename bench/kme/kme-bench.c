@@ -40,6 +40,12 @@
  * the disk of the moment bounds it, and on a shared machine it varies
  * twentyfold from minute to minute.
  *
+ * At both ends of each measuring window it also reads the CPU time of
+ * the two qkd-kme processes and their stage counters (kme_probe.h): the
+ * CPU time per call of KME_A, KME_B and kme-bench itself, and, for key
+ * calls, each KME's end-of-turn passes (rate, calls and frames per pass,
+ * duration, commit, checkpoints) and where a Get key's time went.
+ *
  * A figure counts the requests that completed inside the measuring
  * window; p50/p99 are over their latencies (call to callback). Failed
  * calls are counted and the first failure is printed: a figure with
@@ -60,6 +66,7 @@
 #include <jansson.h>
 
 #include "etsi_client.h"
+#include "kme_probe.h"
 #include "qs_time.h"
 
 #define MAX_LEVELS 8
@@ -123,6 +130,10 @@ struct figure {
 	 * which some task on the machine waited for a CPU / for I/O
 	 * (Linux pressure stall information; -1: not available). */
 	double psi_cpu, psi_io;
+	/* probed is set when kme_before / kme_after hold the KMEs' CPU
+	 * time and stage counters at both ends of the window. */
+	bool probed;
+	struct kme_snap kme_before, kme_after;
 };
 
 struct bench;
@@ -168,6 +179,8 @@ struct bench {
 	struct worker *w;
 	size_t n_workers;
 	struct run run;
+	/* probe reads the KMEs' CPU time and stages (NULL: not). */
+	struct kme_probe *probe;
 	/* status_probe receives the pool size asked by pool_now(). */
 	int64_t status_probe;
 	bool probe_done;
@@ -522,13 +535,23 @@ run_window(struct bench *b, struct figure *fig)
 {
 	struct run *r = &b->run;
 	int64_t cpu0, io0;
+	bool probe;
 
 	run_until(b, r->t_meas);
 	cpu0 = psi_total("cpu");
 	io0 = psi_total("io");
+	/* Not around handshakes: the bench's own loop is then saturated and
+	 * the metrics answers would come late. */
+	probe = b->probe != NULL && r->kind != K_HANDSHAKE;
+	if (probe)
+		kme_probe_snap(b->probe, &fig->kme_before);
 	run_until(b, r->t_end);
 	fig->psi_cpu = psi_share(cpu0, psi_total("cpu"), r->t_end - r->t_meas);
 	fig->psi_io = psi_share(io0, psi_total("io"), r->t_end - r->t_meas);
+	if (probe) {
+		kme_probe_snap(b->probe, &fig->kme_after);
+		fig->probed = true;
+	}
 	while (r->active > 0)
 		event_base_loop(b->base, EVLOOP_ONCE);
 }
@@ -792,6 +815,14 @@ print_level(const struct level *lv)
 			    lv->fig[k].sync.p99_ms, lv->fig[k].sync.n,
 			    (long long)lv->fig[k].pool_before,
 			    (long long)lv->fig[k].pool_after);
+	if (lv->base_before.probed)
+		kme_probe_print(stdout, &lv->base_before.kme_before,
+		    &lv->base_before.kme_after, lv->base_before.rate, "status");
+	for (int k = K_ENC; k < K_COUNT; k++)
+		if (lv->fig[k].measured && lv->fig[k].probed)
+			kme_probe_print(stdout, &lv->fig[k].kme_before,
+			    &lv->fig[k].kme_after, lv->fig[k].rate,
+			    kind_name[k]);
 	for (int k = K_STATUS; k < K_COUNT; k++) {
 		const struct figure *f =
 		    k == K_STATUS ? &lv->base : &lv->fig[k];
@@ -854,6 +885,9 @@ figure_json(const struct figure *f, const struct figure *base)
 	if (f->setup_us > 0)
 		json_object_set_new(
 		    o, "client_setup_us", json_real(f->setup_us));
+	if (f->probed)
+		json_object_set_new(o, "kmes",
+		    kme_probe_json(&f->kme_before, &f->kme_after, f->rate));
 	return o;
 }
 
@@ -1065,6 +1099,7 @@ main(int argc, char **argv)
 	b.base = event_base_new();
 	if (b.base == NULL)
 		return 1;
+	(void)kme_probe_open(&b.probe, b.base, b.lab);
 	for (size_t i = 0; i < b.n_levels && rv == 0; i++) {
 		lv[i].clients = b.levels[i];
 		rv = run_level(&b, &lv[i]);
@@ -1074,6 +1109,7 @@ main(int argc, char **argv)
 		if (b.json_path != NULL)
 			rv = write_json(&b, lv, b.n_levels);
 	}
+	kme_probe_free(b.probe);
 	event_base_free(b.base);
 	return rv == 0 ? 0 : 1;
 }

@@ -40,11 +40,11 @@ trap 'exit 130' INT TERM
 echo "run.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n), $(nproc) cores, $(uname -r)"
 "$qmacsec" lab up kme-pair "$dir/lab" --fast-link
 # --min-pool: before each key measurement wait until KME_A can serve
-# 20000 keys (the fast link makes ~2000 of its own keys per second), far
-# more than a 6 s measurement draws, so the pool never runs dry.
+# 30000 keys (the fast link makes ~4600 of its own keys per second), more
+# than a 6 s measurement draws beyond that, so the pool never runs dry.
 json=()
 if [[ -n ${KME_BENCH_JSON:-} ]]; then
 	json=(--json "$KME_BENCH_JSON")
 fi
 "$bench" --lab "$dir/lab" --clients 1,8,64 --seconds 5 --warmup 1 \
-	--min-pool 20000 "${json[@]}" "$@"
+	--min-pool 30000 "${json[@]}" "$@"

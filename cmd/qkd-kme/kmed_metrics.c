@@ -4,6 +4,7 @@
  */
 #include "kmed.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "qs_err.h"
 #include "qs_log.h"
 #include "qs_metrics.h"
+#include "qs_time.h"
 
 #define C QS_METRIC_COUNTER
 #define G QS_METRIC_GAUGE
@@ -91,6 +93,66 @@ add_link(struct kmed *d, struct qs_metrics *m)
 	    (double)d->cnt.link_blocks_dropped);
 }
 
+static const char *const stage_names[KMED_ST_COUNT] = {
+	[KMED_ST_ENC_QUEUE] = "enc_queue",
+	[KMED_ST_TURN] = "turn",
+	[KMED_ST_ENC_PEER] = "enc_peer",
+	[KMED_ST_ENC_ANSWER] = "enc_answer",
+	[KMED_ST_ENC_TOTAL] = "enc_total",
+	[KMED_ST_DEC_TOTAL] = "dec_total",
+	[KMED_ST_PEER_READ] = "peer_read",
+	[KMED_ST_STORE_COMMIT] = "store_commit",
+	[KMED_ST_CHECKPOINT] = "checkpoint",
+};
+
+const char *
+kmed_stage_name(enum kmed_stage_id id)
+{
+	return id < KMED_ST_COUNT ? stage_names[id] : "?";
+}
+
+void
+kmed_stage_add(
+    struct kmed *d, enum kmed_stage_id id, uint64_t items, uint64_t since)
+{
+	struct kmed_stage *s = &d->cnt.stage[id];
+	qs_tstamp now = qs_now();
+	uint64_t ns = now > since ? now - since : 0;
+
+	s->events++;
+	s->items += items;
+	s->ns += ns;
+	s->over_10ms += ns > 10 * QS_NS_PER_MS;
+}
+
+/* add_stages exports the stage timings: four counters per stage, from
+ * which a reader derives the mean batch (items / events), the mean time
+ * (seconds / events) and the share of runs over 10 ms over any
+ * interval. */
+static void
+add_stages(struct kmed *d, struct qs_metrics *m)
+{
+	char label[64];
+
+	for (int i = 0; i < KMED_ST_COUNT; i++) {
+		const struct kmed_stage *s = &d->cnt.stage[i];
+
+		snprintf(label, sizeof(label), "stage=\"%s\"", stage_names[i]);
+		qs_metrics_add(m, "qkd_kme_stage_events_total", C,
+		    "Runs of a stage of the Get key path.", label,
+		    (double)s->events);
+		qs_metrics_add(m, "qkd_kme_stage_items_total", C,
+		    "Calls or frames a stage handled.", label,
+		    (double)s->items);
+		qs_metrics_add(m, "qkd_kme_stage_seconds_total", C,
+		    "Time spent in a stage, seconds.", label,
+		    (double)s->ns / (double)QS_NS_PER_S);
+		qs_metrics_add(m, "qkd_kme_stage_over_10ms_total", C,
+		    "Runs of a stage that took more than 10 ms.", label,
+		    (double)s->over_10ms);
+	}
+}
+
 static void
 add_daemon(struct kmed *d, struct qs_metrics *m)
 {
@@ -127,6 +189,7 @@ on_metrics(struct evhttp_request *req, void *arg)
 
 	if (m != NULL) {
 		add_daemon(d, m);
+		add_stages(d, m);
 		add_store(d, m);
 		add_link(d, m);
 		txt = qs_metrics_render(m);

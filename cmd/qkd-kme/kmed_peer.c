@@ -67,13 +67,28 @@ struct kmed_peer {
 	int backoff_ms;
 	qs_tstamp last_rx;
 	uint64_t ping_seq;
-	/* held / n_held / cap_held are the ASSIGN_RESULTs of the frames of
-	 * the current read, sent once its store batch ended. */
+	/* corked counts open kmed_peer_cork calls: while it is above zero,
+	 * frames collect in out (out_len bytes of out_cap) and leave in one
+	 * write at the last kmed_peer_uncork. */
+	int corked;
+	uint8_t *out;
+	size_t out_len, out_cap;
+	/* frames counts the frames of the current read. */
+	uint64_t frames;
+	/* inq / n_inq / cap_inq are the ASSIGN and ASSIGN_RESULT frames
+	 * received since the last turn, in order, for kmed_peer_turn_store
+	 * (dropped with the connection). */
+	struct kme_peer_msg *inq;
+	size_t n_inq, cap_inq;
+	/* held / n_held / cap_held are the ASSIGN_RESULTs of the turn's
+	 * ASSIGNs, sent once its store batch ended. */
 	struct held_result *held;
 	size_t n_held, cap_held;
 };
 
 static void dial(struct kmed_peer *p);
+static void forget_held(struct kmed_peer *p);
+static void forget_inq(struct kmed_peer *p);
 
 static int
 split_addr(const char *s, struct sockaddr_storage *ss, int *sslen, char *host,
@@ -98,6 +113,32 @@ split_addr(const char *s, struct sockaddr_storage *ss, int *sslen, char *host,
 	return 0;
 }
 
+/* cork_add appends |len| bytes to the corked output. Returns false if
+ * out of memory. */
+static bool
+cork_add(struct kmed_peer *p, const uint8_t *buf, size_t len)
+{
+	if (p->out_cap - p->out_len < len) {
+		size_t cap = p->out_cap ? p->out_cap : 4096;
+		uint8_t *o;
+
+		while (cap - p->out_len < len)
+			cap *= 2;
+		if ((o = realloc(p->out, cap)) == NULL)
+			return false;
+		p->out = o;
+		p->out_cap = cap;
+	}
+	memcpy(p->out + p->out_len, buf, len);
+	p->out_len += len;
+	return true;
+}
+
+/* send_msg sends |m|, or while corked queues it for the uncork. Every
+ * bufferevent_write on an OpenSSL bufferevent becomes at least one TLS
+ * record, and the receiving bufferevent reads at most two records per
+ * readiness event: frames written one by one reach the peer a few per
+ * loop turn, each few in its own store batch (one commit each). */
 static void
 send_msg(struct kmed_peer *p, const struct kme_peer_msg *m)
 {
@@ -111,8 +152,28 @@ send_msg(struct kmed_peer *p, const struct kme_peer_msg *m)
 		    "peer", "cannot encode %s", kme_peer_type_name(m->type));
 		return;
 	}
-	bufferevent_write(p->bev, buf, len);
+	if (p->corked == 0 || !cork_add(p, buf, len))
+		bufferevent_write(p->bev, buf, len);
 	free(buf);
+}
+
+void
+kmed_peer_cork(struct kmed *d)
+{
+	if (d->peer != NULL)
+		d->peer->corked++;
+}
+
+void
+kmed_peer_uncork(struct kmed *d)
+{
+	struct kmed_peer *p = d->peer;
+
+	if (p == NULL || p->corked == 0 || --p->corked > 0)
+		return;
+	if (p->bev != NULL && p->out_len > 0)
+		bufferevent_write(p->bev, p->out, p->out_len);
+	p->out_len = 0;
 }
 
 static void
@@ -141,6 +202,10 @@ drop(struct kmed_peer *p, const char *why)
 	}
 	p->bev = NULL;
 	p->up = false;
+	p->out_len = 0;
+	/* What this connection brought is not handled, nor answered. */
+	forget_inq(p);
+	forget_held(p);
 	kme_peer_dec_del(p->dec);
 	p->dec = NULL;
 	while (p->pend != NULL)
@@ -315,8 +380,69 @@ on_result(struct kmed_peer *p, const struct kme_peer_assign_result *r)
 	    (unsigned long long)r->seq);
 }
 
+/* forget_inq frees the queued frames. */
 static void
-dispatch(struct kmed_peer *p, const struct kme_peer_msg *m)
+forget_inq(struct kmed_peer *p)
+{
+	for (size_t i = 0; i < p->n_inq; i++)
+		kme_peer_msg_free(&p->inq[i]);
+	p->n_inq = 0;
+}
+
+/* queue moves |m| to the frames for the turn (|m| is left empty).
+ * Returns false if out of memory (|m| is kept). */
+static bool
+queue(struct kmed_peer *p, struct kme_peer_msg *m)
+{
+	if (p->n_inq == p->cap_inq) {
+		size_t cap = p->cap_inq ? 2 * p->cap_inq : 64;
+		struct kme_peer_msg *v = realloc(p->inq, cap * sizeof(*v));
+
+		if (v == NULL)
+			return false;
+		p->inq = v;
+		p->cap_inq = cap;
+	}
+	p->inq[p->n_inq++] = *m;
+	memset(m, 0, sizeof(*m));
+	kmed_turn_kick(p->d);
+	return true;
+}
+
+uint64_t
+kmed_peer_turn_store(struct kmed *d)
+{
+	struct kmed_peer *p = d->peer;
+	size_t n;
+
+	if (p == NULL)
+		return 0;
+	/* on_result may end in a drop (which empties the queue): count and
+	 * index with care. */
+	n = p->n_inq;
+	for (size_t i = 0; i < p->n_inq; i++) {
+		struct kme_peer_msg *m = &p->inq[i];
+
+		if (m->type == KME_PEER_ASSIGN)
+			on_assign(p, &m->u.assign);
+		else
+			on_result(p, &m->u.result);
+	}
+	forget_inq(p);
+	return n;
+}
+
+void
+kmed_peer_turn_send(struct kmed *d, bool committed, const char *why)
+{
+	if (d->peer != NULL)
+		send_held(d->peer, committed, why);
+}
+
+/* dispatch handles |m| now, or queues it for the turn (ASSIGN,
+ * ASSIGN_RESULT: store work whose answers wait for the batch). */
+static void
+dispatch(struct kmed_peer *p, struct kme_peer_msg *m)
 {
 	struct kme_peer_msg pong = { .type = KME_PEER_PONG };
 
@@ -327,8 +453,11 @@ dispatch(struct kmed_peer *p, const struct kme_peer_msg *m)
 	switch (m->type) {
 	case KME_PEER_HELLO: on_hello(p, &m->u.hello); break;
 	case KME_PEER_POOL: on_pool(p, &m->u.pool); break;
-	case KME_PEER_ASSIGN: on_assign(p, &m->u.assign); break;
-	case KME_PEER_ASSIGN_RESULT: on_result(p, &m->u.result); break;
+	case KME_PEER_ASSIGN:
+	case KME_PEER_ASSIGN_RESULT:
+		if (!queue(p, m))
+			drop(p, "out of memory");
+		break;
 	case KME_PEER_EXPIRED:
 		kme_store_count_peer_expired(p->d->store, m->u.expired.n);
 		log_info("peer", "%zu key(s) expired unretrieved at the peer",
@@ -363,6 +492,7 @@ read_frames(struct kmed_peer *p, struct bufferevent *bev)
 		    (rv = kme_peer_dec_next(p->dec, &m)) == 1) {
 			dispatch(p, &m);
 			kme_peer_msg_free(&m);
+			p->frames++;
 		}
 		if (p->bev == bev && rv < 0) {
 			drop(p, kme_peer_dec_errmsg(p->dec));
@@ -372,34 +502,21 @@ read_frames(struct kmed_peer *p, struct bufferevent *bev)
 	return p->bev == bev;
 }
 
-/* on_read processes every frame of one read inside one store batch (one
- * commit for all their ASSIGNs and ASSIGN_RESULTs); the answers that
- * depend on the batch (our ASSIGN_RESULTs, the SAEs' Get key responses)
- * are sent only after it ended. */
+/* on_read decodes every frame of one read: ASSIGN and ASSIGN_RESULT
+ * wait for the end-of-turn pass (kmed_turn.c), which handles the frames of
+ * every read of the turn in one store batch and answers after it. */
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
 	struct kmed_peer *p = arg;
-	struct kmed *d = p->d;
-	bool batch = kme_store_batch_begin(d->store) == 0;
-	bool alive, committed = true;
-	char why[KME_STORE_ERRMSG_LEN + 64] = "";
+	qs_tstamp t0 = qs_now();
 
-	if (!batch)
-		log_warnx("peer", "batch: %s", kme_store_errmsg(d->store));
-	p->last_rx = qs_now();
-	alive = read_frames(p, bev);
-	if (batch && kme_store_batch_end(d->store) != 0) {
-		committed = false;
-		snprintf(why, sizeof(why), "the key store could not commit: %s",
-		    kme_store_errmsg(d->store));
-		log_warnx("peer", "%s", why);
-	}
-	kmed_https_after_batch(d, committed);
-	if (alive)
-		send_held(p, committed, why);
-	else
-		forget_held(p);
+	p->last_rx = t0;
+	p->frames = 0;
+	kmed_peer_cork(p->d);
+	read_frames(p, bev);
+	kmed_peer_uncork(p->d);
+	kmed_stage_add(p->d, KMED_ST_PEER_READ, p->frames, t0);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg);
@@ -696,6 +813,9 @@ kmed_peer_stop(struct kmed *d)
 	SSL_CTX_free(p->cli_ctx);
 	forget_held(p);
 	free(p->held);
+	forget_inq(p);
+	free(p->inq);
+	free(p->out);
 	free(p);
 	d->peer = NULL;
 }

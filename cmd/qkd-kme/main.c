@@ -104,6 +104,19 @@ on_link_state(
 		    qkd_state_name(state), 100 * st->qber, st->skr);
 }
 
+/* checkpoint truncates the store's -wal file (every second, after the
+ * expiry): it bounds how long old copies of pages with key bytes live
+ * there (src/kme/kme_store.h, "Stale copies"). */
+static void
+checkpoint(struct kmed *d)
+{
+	qs_tstamp t = qs_now();
+
+	if (kme_store_checkpoint(d->store, true) != 0)
+		log_warnx("store", "%s", kme_store_errmsg(d->store));
+	kmed_stage_add(d, KMED_ST_CHECKPOINT, 0, t);
+}
+
 static void
 on_expire(evutil_socket_t fd, short what, void *arg)
 {
@@ -116,6 +129,7 @@ on_expire(evutil_socket_t fd, short what, void *arg)
 	n = kme_store_expire(d->store, qs_wall_now_s(), &ids);
 	if (n < 0) {
 		log_warnx("store", "expiry: %s", kme_store_errmsg(d->store));
+		checkpoint(d);
 		return;
 	}
 	if (n > 0) {
@@ -127,6 +141,7 @@ on_expire(evutil_socket_t fd, short what, void *arg)
 		kmed_peer_send_expired(d, &ids);
 	}
 	kme_id_list_free(&ids);
+	checkpoint(d);
 }
 
 static void
@@ -154,7 +169,8 @@ start(struct kmed *d)
 		log_warnx("store", "%s", err);
 		return rv;
 	}
-	if ((rv = kmed_https_start(d)) != 0 || (rv = kmed_peer_start(d)) != 0 ||
+	if ((rv = kmed_turn_start(d)) != 0 || (rv = kmed_keys_start(d)) != 0 ||
+	    (rv = kmed_https_start(d)) != 0 || (rv = kmed_peer_start(d)) != 0 ||
 	    (rv = kmed_metrics_start(d)) != 0)
 		return rv;
 	rv = qkd_link_event_new(&d->link, d->base, &d->conf.link,
@@ -183,7 +199,9 @@ stop(struct kmed *d)
 		qkd_link_event_free(d->link);
 	kmed_metrics_stop(d);
 	kmed_peer_stop(d);
+	kmed_keys_stop(d);
 	kmed_https_stop(d);
+	kmed_turn_stop(d);
 	for (int i = 0; i < 2; i++)
 		if (d->sig_ev[i] != NULL)
 			event_free(d->sig_ev[i]);

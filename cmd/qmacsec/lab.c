@@ -32,7 +32,7 @@ usage(FILE *fp)
 	    "SAEs\n"
 	    "               per KME; --eve puts qkd-eve on the quantum "
 	    "channel.\n"
-	    "               --fast-link: 4x the pulse rate and a 64 MB pool "
+	    "               --fast-link: 10x the pulse rate and a 64 MB pool "
 	    "(benchmarks).\n"
 	    "               Returns once both KMEs answer; writes "
 	    "DIR/lab.json.\n"

@@ -23,7 +23,7 @@
 int cmd_lab(int argc, char **argv);
 
 /* lab_kme_pair_up starts the kme-pair topology in |dir| (created if
- * absent; must not hold a running lab); |fast_link| gives the link 4x the
+ * absent; must not hold a running lab); |fast_link| gives the link 10x the
  * pulse rate and the KMEs a 64 MB pool (for benchmarks). Returns 0 once
  * both KMEs answer, or -1 after a message on stderr (everything started
  * is stopped). */

@@ -29,6 +29,9 @@
 #include "qs_log.h"
 
 #define KS_SCHEMA_VERSION 1
+/* KS_WAL_MAX_FRAMES: a commit that leaves this many frames in the -wal
+ * file (32 MiB) checkpoints it at once, if the glue did not earlier. */
+#define KS_WAL_MAX_FRAMES 8192
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY,"
@@ -298,6 +301,46 @@ kme_store_batch_end(struct kme_store *st)
 	return rv;
 }
 
+int
+kme_store_checkpoint(struct kme_store *st, bool truncate)
+{
+	st->errmsg[0] = '\0';
+	if (st->in_batch)
+		return ks_fail(st, QS_ERR_STATE,
+		    "key store: no checkpoint while a batch is open");
+	if (sqlite3_wal_checkpoint_v2(st->db, NULL,
+		truncate ? SQLITE_CHECKPOINT_TRUNCATE
+			 : SQLITE_CHECKPOINT_PASSIVE,
+		NULL, NULL) != SQLITE_OK)
+		return ks_dberr(st, "checkpoint");
+	st->wal_frames = 0;
+	return 0;
+}
+
+size_t
+kme_store_wal_frames(const struct kme_store *st)
+{
+	return st->wal_frames;
+}
+
+/* on_wal runs after each commit with the number of frames in the -wal
+ * file. It replaces SQLite's automatic checkpoint (1000 frames, run
+ * inside the commit, before the caller can answer anyone): the glue
+ * checkpoints after its answers left (kme_store_wal_frames); only a
+ * -wal file that reaches KS_WAL_MAX_FRAMES is checkpointed here. */
+static int
+on_wal(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct kme_store *st = arg;
+
+	st->wal_frames = frames > 0 ? (size_t)frames : 0;
+	if (st->wal_frames >= KS_WAL_MAX_FRAMES &&
+	    sqlite3_wal_checkpoint_v2(
+		db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK)
+		st->wal_frames = 0;
+	return SQLITE_OK;
+}
+
 bool
 kme_store_in_batch(const struct kme_store *st)
 {
@@ -384,19 +427,24 @@ pragma_check(sqlite3 *db, const char *sql, const char *want)
 	return ok;
 }
 
-/* configure sets the durability and hygiene pragmas: every commit is
- * synced, the rollback journal is truncated (never WAL, which would keep
- * old pages with key bytes until a checkpoint), freed content is
- * overwritten with zeros, and one process at a time owns the file. */
+/* configure sets the durability and hygiene pragmas: one process at a
+ * time owns the file (set before WAL, so that the WAL index lives in the
+ * heap and no -shm file is made), every commit is synced (in WAL mode
+ * one fdatasync of the -wal file per commit, where the rollback journal
+ * took four), and freed content is overwritten with zeros. The pages a
+ * commit appends to the -wal file stay there until a checkpoint: the
+ * glue runs kme_store_checkpoint(truncate) every second, which copies them
+ * into the
+ * database and truncates the -wal file (see kme_store.h). */
 static int
 configure(sqlite3 *db)
 {
 	if (sqlite3_exec(db,
-		"PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-		" PRAGMA temp_store=MEMORY; PRAGMA locking_mode=EXCLUSIVE;",
+		"PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=FULL;"
+		" PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
 		NULL, NULL, NULL) != SQLITE_OK)
 		return 0;
-	return pragma_check(db, "PRAGMA journal_mode=TRUNCATE", "truncate") &&
+	return pragma_check(db, "PRAGMA journal_mode=WAL", "wal") &&
 	    pragma_check(db, "PRAGMA secure_delete=ON", "1");
 }
 
@@ -482,10 +530,11 @@ kme_store_open(struct kme_store **out, const char *path, enum kme_role role,
 			  "key store is in use by another process")
 		    : ks_fail(st, QS_ERR_IO,
 			  "key store: cannot set secure_delete, journal_mode"
-			  " or synchronous: %s",
+			  " (WAL) or synchronous: %s",
 			  sqlite3_errmsg(st->db));
 		goto fail;
 	}
+	sqlite3_wal_hook(st->db, on_wal, st);
 	if ((rv = schema(st)) != 0 || (rv = ks_recover(st)) != 0)
 		goto fail;
 	st->errmsg[0] = '\0';

@@ -21,11 +21,24 @@
  *    slave SAE and deletes it once every slave has it.
  *
  * Durability: every call that changes state is one SQLite transaction
- * (all-or-nothing), synchronous=FULL, journal_mode=TRUNCATE (never WAL, so
- * no stale copies of key pages), secure_delete=ON, foreign_keys=ON. The
- * database file is created 0600 before SQLite opens it. Key bytes read from
+ * (all-or-nothing), journal_mode=WAL with synchronous=FULL (each commit
+ * is synced to the -wal file before the call returns: one fdatasync, where
+ * a rollback journal needs four), secure_delete=ON, foreign_keys=ON,
+ * locking_mode=EXCLUSIVE. The database file is created 0600 before SQLite
+ * opens it (SQLite gives the -wal file the same mode). Key bytes read from
  * SQLite are copied into struct qs_secret and every temporary is wiped; no
  * key bytes are logged (key_IDs are).
+ *
+ * Stale copies: a commit appends the pages it changed to the -wal file,
+ * so a page that held key bytes since deleted (a delivered key, a
+ * consumed range) keeps an old copy there until the next checkpoint.
+ * kme_store_checkpoint() copies the -wal file into the database (where
+ * secure_delete zeroed the freed content) and truncates it to zero bytes;
+ * the daemon runs it every second, which bounds the time such a copy
+ * lives in a file. (A rollback journal held the old pages for the length
+ * of one transaction; in both cases the file system frees, but does not
+ * overwrite, the truncated blocks.) kme_store_close checkpoints and
+ * removes the -wal file.
  *
  * Time: the store never reads a clock. Calls that need time take
  * |now_wall|, UNIX seconds (qs_wall_now_s() in the glue): availability
@@ -324,6 +337,23 @@ void kme_store_close(struct kme_store *st);
  */
 int kme_store_batch_begin(struct kme_store *st);
 int kme_store_batch_end(struct kme_store *st);
+
+/*
+ * kme_store_checkpoint copies every committed page of the -wal file into
+ * the database and syncs it; with |truncate| it then truncates the -wal
+ * file to zero bytes, so that no old copy of a page with key bytes
+ * outlives it (see "Stale copies" above), else the next commits overwrite
+ * the -wal file from its start. SQLite's automatic checkpoint, which runs
+ * inside a commit, is off: call this outside batches, when
+ * kme_store_wal_frames() has grown (after answering), and with |truncate|
+ * periodically. (A commit that leaves 8192 frames checkpoints by itself.)
+ * Returns 0, QS_ERR_STATE (a batch is open) or QS_ERR_IO.
+ */
+int kme_store_checkpoint(struct kme_store *st, bool truncate);
+
+/* kme_store_wal_frames returns the number of page frames in the -wal
+ * file (0 after a checkpoint): how much a checkpoint would copy. */
+size_t kme_store_wal_frames(const struct kme_store *st);
 
 /* kme_store_in_batch tells whether a batch is open. */
 bool kme_store_in_batch(const struct kme_store *st);

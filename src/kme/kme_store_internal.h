@@ -78,6 +78,9 @@ struct kme_store {
 	 * by itself (e.g. disk full): every later operation of the batch
 	 * fails and kme_store_batch_end reports the failure. */
 	bool batch_lost;
+	/* wal_frames is the number of frames in the -wal file after the
+	 * last commit (0 after a checkpoint). */
+	size_t wal_frames;
 	/* errmsg is the message of the last failure. */
 	char errmsg[KME_STORE_ERRMSG_LEN];
 };

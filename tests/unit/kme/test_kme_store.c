@@ -176,7 +176,7 @@ test_open_mode_and_journal(void **state)
 	struct fix *f = *state;
 	struct kme_store *st;
 	struct stat sb;
-	char path[160], journal[176], err[KME_STORE_ERRMSG_LEN];
+	char path[160], wal[176], err[KME_STORE_ERRMSG_LEN];
 	mode_t old = umask(0);
 	uint8_t hdr[20];
 	FILE *fp;
@@ -189,19 +189,41 @@ test_open_mode_and_journal(void **state)
 	umask(old);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	/* SQLite gives the journal the database's mode, whatever the umask */
-	snprintf(journal, sizeof(journal), "%s-journal", path);
-	assert_int_equal(stat(journal, &sb), 0);
+	/* SQLite gives the -wal file the database's mode, whatever the umask;
+	 * the commit went there */
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_true(sb.st_size > 0);
+	assert_true(kme_store_wal_frames(st) > 0);
+	/* a passive checkpoint copies it and keeps the file; a truncating
+	 * one empties it; none runs inside a batch */
+	assert_int_equal(kme_store_checkpoint(st, false), 0);
+	assert_int_equal(kme_store_wal_frames(st), 0);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_true(sb.st_size > 0);
+	add(st, 2, 64);
+	assert_true(kme_store_wal_frames(st) > 0);
+	assert_int_equal(kme_store_checkpoint(st, true), 0);
+	assert_int_equal(kme_store_wal_frames(st), 0);
+	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
+	assert_int_equal(kme_store_batch_begin(st), 0);
+	assert_int_equal(kme_store_checkpoint(st, true), QS_ERR_STATE);
+	assert_int_equal(kme_store_batch_end(st), 0);
+	/* locking_mode=EXCLUSIVE before WAL: the WAL index is in the heap */
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	assert_int_not_equal(stat(wal, &sb), 0);
 	kme_store_close(st);
-	/* a rollback journal (header bytes 18,19 = 1), never WAL (2) */
+	/* WAL (header bytes 18,19 = 2); close removed the -wal file */
 	fp = fopen(path, "rb");
 	assert_non_null(fp);
 	assert_int_equal(fread(hdr, 1, sizeof(hdr), fp), sizeof(hdr));
 	fclose(fp);
-	assert_int_equal(hdr[18], 1);
-	assert_int_equal(hdr[19], 1);
+	assert_int_equal(hdr[18], 2);
+	assert_int_equal(hdr[19], 2);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_not_equal(stat(wal, &sb), 0);
 	/* a file that exists with a wider mode is narrowed */
 	assert_int_equal(chmod(path, 0644), 0);
 	assert_int_equal(
@@ -946,15 +968,26 @@ file_has(const char *path, const uint8_t *needle, size_t n)
 	return false;
 }
 
-/* After delivery and close, neither database file, nor a journal, holds
- * the key bytes (secure_delete, consumed ranges zeroed, no WAL). */
+/* on_disk returns true if the database |db| or its -wal file holds the
+ * |n| bytes |needle|. */
+static bool
+on_disk(const char *db, const uint8_t *needle, size_t n)
+{
+	char wal[160];
+
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	return file_has(db, needle, n) || file_has(wal, needle, n);
+}
+
+/* After delivery and a checkpoint, neither database file nor its -wal
+ * file holds the key bytes (secure_delete, consumed ranges zeroed, the
+ * -wal file truncated); nor after close. */
 static void
 test_no_key_copies_on_disk(void **state)
 {
 	struct fix *f = *state;
 	struct kme_key_list got;
 	struct kme_batch b;
-	char journal[160];
 	const char *v[1];
 	uint8_t key[32], blk[3000];
 
@@ -962,18 +995,21 @@ test_no_key_copies_on_disk(void **state)
 	add_both(f, 2, 64);
 	handout(f, 1, 32, slave_b, 1, UNTIL, &b);
 	memcpy(key, b.keys[0].key.b, 32);
-	assert_true(file_has(f->pb, key, 32));
+	assert_true(on_disk(f->pb, key, 32));
 	v[0] = b.keys[0].key_id;
 	assert_int_equal(
 	    kme_store_take(f->b, "SAE_B", "SAE_A", v, 1, NOW, &got), 0);
 	kme_key_list_free(&got);
+	/* until the checkpoint the -wal file may keep old pages */
+	assert_int_equal(kme_store_checkpoint(f->a, true), 0);
+	assert_int_equal(kme_store_checkpoint(f->b, true), 0);
+	assert_false(on_disk(f->pa, key, 32));
+	assert_false(on_disk(f->pb, key, 32));
 	kme_store_close(f->a);
 	kme_store_close(f->b);
 	f->a = f->b = NULL;
-	assert_false(file_has(f->pa, key, 32));
-	assert_false(file_has(f->pb, key, 32));
-	snprintf(journal, sizeof(journal), "%s-journal", f->pb);
-	assert_false(file_has(journal, key, 32));
+	assert_false(on_disk(f->pa, key, 32));
+	assert_false(on_disk(f->pb, key, 32));
 	/* the rest of block 0 is still there (so the scan can find bytes) */
 	block_bytes(0, blk, sizeof(blk));
 	assert_true(file_has(f->pb, blk + 100, 32));
