@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# iperf.sh BENCH_PORTD [SECONDS] — end-to-end TCP throughput (iperf3)
-# through two userspace MACsec ports on a veth pair, each in its own
-# network namespace (root only):
+# iperf.sh BENCH_PORTD [SECONDS [ROUNDS]] — end-to-end TCP throughput
+# (iperf3) through two userspace MACsec ports on a veth pair, each in its
+# own network namespace (root only):
 #
 #   ns1: iperf3 -c -> TAP -> port -> va ==veth== vb -> port -> TAP -> iperf3 -s :ns2
 #
 # Rows: the bare veth (no ports, kernel only), the same two ports without
 # crypto (--null passthrough: TAP + AF_PACKET cost alone), and the ports
 # with each cipher suite. BENCH_PORTD is build-rel/bench/secy/bench_portd.
-# Prints a Markdown table. Everything it creates is removed on exit.
+# Each path is measured ROUNDS times (default 3), the paths taking turns
+# within a round so that a burst of other load on the machine hits all of
+# them alike. Prints a Markdown table of the medians, with the range and
+# each suite's median as a share of the no-crypto median ("vs no crypto").
+# Everything it creates is removed on exit.
 set -u
-portd=${1:?usage: iperf.sh BENCH_PORTD [SECONDS]}
+portd=${1:?usage: iperf.sh BENCH_PORTD [SECONDS [ROUNDS]]}
 secs=${2:-5}
+rounds=${3:-3}
 
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root"; exit 77; }
 for t in ip iperf3 python3; do
@@ -89,26 +94,66 @@ with_ports() {
 	echo "$out $(grep -o 'tx_refused=[0-9]*' "$tmp/p1.log")"
 }
 
-echo "| path | TCP Gbit/s | retransmits |"
-echo "|---|---:|---:|"
-read -r g r < <(measure va vb)
-echo "| bare veth, kernel only (MTU 1500) | $g | $r |"
-# From here on the veths are only the ports' wire: keep the kernel from
-# taking clear frames on them for the TAPs' addresses (weak host model),
-# which would double every segment in the passthrough run.
-for ns in "$ns1" "$ns2"; do
-	ip netns exec "$ns" sysctl -q -w net.ipv4.conf.all.rp_filter=1 \
-		net.ipv4.conf.va.rp_filter=1 net.ipv4.conf.vb.rp_filter=1 \
-		net.ipv4.conf.va.arp_ignore=8 net.ipv4.conf.vb.arp_ignore=8 2>/dev/null
+# median of the numbers on stdin ("-" if none)
+median() {
+	sort -g | awk '{v[NR] = $1} END {
+		if (NR == 0) print "-";
+		else if (NR % 2) print v[(NR + 1) / 2];
+		else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# wire_only 1|0: with 1 the veths are only the ports' wire: keep the
+# kernel from taking clear frames on them for the TAPs' addresses (weak
+# host model), which would double every segment in the passthrough run.
+wire_only() {
+	local ns arp=$(($1 ? 8 : 0))
+	for ns in "$ns1" "$ns2"; do
+		ip netns exec "$ns" sysctl -q -w net.ipv4.conf.all.rp_filter="$1" \
+			net.ipv4.conf.va.rp_filter="$1" net.ipv4.conf.vb.rp_filter="$1" \
+			net.ipv4.conf.va.arp_ignore=$arp \
+			net.ipv4.conf.vb.arp_ignore=$arp 2>/dev/null
+	done
+}
+
+# MODES (environment) picks paths, e.g. MODES="null 128" (default: all).
+read -r -a modes <<<"${MODES:-veth null 128 256 xpn128 xpn256}"
+declare -A gbit retr
+for ((i = 1; i <= rounds; i++)); do
+	for mode in "${modes[@]}"; do
+		if [[ $mode == veth ]]; then
+			wire_only 0
+			read -r g r < <(measure va vb)
+			wire_only 1
+		else
+			read -r g r _ < <(with_ports "$mode")
+		fi
+		[[ $g == failed ]] && continue
+		gbit[$mode]+="$g "
+		retr[$mode]+="$r "
+	done
 done
-for mode in null 128 256 xpn128 xpn256; do
-	read -r g r _ < <(with_ports "$mode")
+
+echo "| path | TCP Gbit/s (median) | min-max | vs no crypto | retransmits (median) |"
+echo "|---|---:|---:|---:|---:|"
+base=$(tr ' ' '\n' <<<"${gbit[null]:-}" | grep . | median)
+for mode in "${modes[@]}"; do
 	case $mode in
+	veth) name="bare veth, kernel only (MTU 1500)" ;;
 	null) name="two ports, no crypto (passthrough)" ;;
 	128) name="two ports, GCM-AES-128" ;;
 	256) name="two ports, GCM-AES-256" ;;
 	xpn128) name="two ports, GCM-AES-XPN-128" ;;
 	xpn256) name="two ports, GCM-AES-XPN-256" ;;
 	esac
-	echo "| $name (TAP MTU 1468) | $g | $r |"
+	[[ $mode != veth ]] && name+=" (TAP MTU 1468)"
+	vals=$(tr ' ' '\n' <<<"${gbit[$mode]:-}" | grep .)
+	g=$(median <<<"$vals")
+	r=$(tr ' ' '\n' <<<"${retr[$mode]:-}" | grep . | median)
+	range=$(sort -g <<<"$vals" | sed -n '1p;$p' | paste -sd-)
+	share=
+	if [[ $mode != veth && $mode != null && $g != - && $base != - ]]; then
+		share=$(awk -v a="$g" -v b="$base" 'BEGIN {printf "%.0f %%", 100 * a / b}')
+	fi
+	[[ $mode == null ]] && share="100 %"
+	echo "| $name | $g | $range | $share | ${r%.*} |"
 done
