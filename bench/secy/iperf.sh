@@ -12,6 +12,11 @@
 # within a round so that a burst of other load on the machine hits all of
 # them alike. Prints a Markdown table of the medians, with the range and
 # each suite's median as a share of the no-crypto median ("vs no crypto").
+# "CPU s/GB" is the CPU time the run took (both ports, both iperf3 ends,
+# ksoftirqd) per GB received; "vs no crypto, by CPU" is the no-crypto
+# path's figure divided by the suite's: the throughput share to expect
+# when both vCPUs are busy, and much less moved by other load on the
+# machine than the throughput itself.
 # Everything it creates is removed on exit.
 set -u
 portd=${1:?usage: iperf.sh BENCH_PORTD [SECONDS [ROUNDS]]}
@@ -49,27 +54,51 @@ ip -n "$ns2" link set vb up
 
 key=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 
-# measure IFACE1 IFACE2 -> "Gbit/s retransmits"
+# cpu_ticks PID... -> CPU time (user + system, clock ticks) of the
+# processes and of the ksoftirqd threads (softirq work they take over)
+cpu_ticks() {
+	local p t=0
+	for p in "$@" $(pgrep -x 'ksoftirqd/[0-9]+'); do
+		[[ -r /proc/$p/stat ]] || continue
+		# the comm field may hold spaces: count from its closing ')'
+		t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+	done
+	echo "$t"
+}
+
+# measure IFACE1 IFACE2 [PID...] -> "Gbit/s retransmits CPU-s/GB": the
+# CPU time is iperf3's (both ends, as iperf3 reports it) plus that of
+# PID... (the ports) and ksoftirqd during the run, per GB received.
 measure() {
-	ip -n "$ns1" addr add 10.78.0.1/24 dev "$1"
-	ip -n "$ns2" addr add 10.78.0.2/24 dev "$2"
+	local if1=$1 if2=$2 t0 t1
+	shift 2
+	ip -n "$ns1" addr add 10.78.0.1/24 dev "$if1"
+	ip -n "$ns2" addr add 10.78.0.2/24 dev "$if2"
 	ip netns exec "$ns2" iperf3 -s -1 -B 10.78.0.2 >/dev/null 2>&1 &
 	local s=$!
 	sleep 0.5
 	ip netns exec "$ns1" ping -c 1 -W 2 -q 10.78.0.2 >/dev/null
+	t0=$(cpu_ticks "$@")
 	ip netns exec "$ns1" iperf3 -c 10.78.0.2 -t "$secs" -J >"$tmp/out.json" 2>/dev/null
+	t1=$(cpu_ticks "$@")
 	wait "$s" 2>/dev/null
-	python3 - "$tmp/out.json" <<'PY'
+	python3 - "$tmp/out.json" "$((t1 - t0))" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
 try:
     e = json.load(open(sys.argv[1]))["end"]
-    print("%.2f %d" % (e["sum_received"]["bits_per_second"] / 1e9,
-                       e["sum_sent"].get("retransmits", 0)))
+    rx = e["sum_received"]
+    cpu = e["cpu_utilization_percent"]
+    # iperf3's figures are percentages of the run's wall time
+    secs = rx["seconds"] * (cpu["host_total"] + cpu["remote_total"]) / 100
+    secs += int(sys.argv[2]) / int(sys.argv[3])
+    print("%.2f %d %.2f" % (rx["bits_per_second"] / 1e9,
+                            e["sum_sent"].get("retransmits", 0),
+                            secs / (rx["bytes"] / 1e9)))
 except Exception:
-    print("failed -")
+    print("failed - -")
 PY
-	ip -n "$ns1" addr flush dev "$1"
-	ip -n "$ns2" addr flush dev "$2"
+	ip -n "$ns1" addr flush dev "$if1"
+	ip -n "$ns2" addr flush dev "$if2"
 }
 
 # with_ports MODE(128|256|xpn128|xpn256|null)
@@ -87,11 +116,11 @@ with_ports() {
 		((n++ < 100)) || { echo "ports did not start"; cat "$tmp"/p*.log; exit 1; }
 		sleep 0.1
 	done
-	out=$(measure qtap qtap)
+	out=$(measure qtap qtap "$p1" "$p2")
 	kill -TERM "$p1" "$p2"
 	wait "$p1" "$p2"
 	pids=()
-	echo "$out $(grep -o 'tx_refused=[0-9]*' "$tmp/p1.log")"
+	echo "$out"
 }
 
 # median of the numbers on stdin ("-" if none)
@@ -117,25 +146,33 @@ wire_only() {
 
 # MODES (environment) picks paths, e.g. MODES="null 128" (default: all).
 read -r -a modes <<<"${MODES:-veth null 128 256 xpn128 xpn256}"
-declare -A gbit retr
+declare -A gbit retr cost
 for ((i = 1; i <= rounds; i++)); do
 	for mode in "${modes[@]}"; do
 		if [[ $mode == veth ]]; then
 			wire_only 0
-			read -r g r < <(measure va vb)
+			read -r g r c < <(measure va vb)
 			wire_only 1
 		else
-			read -r g r _ < <(with_ports "$mode")
+			read -r g r c < <(with_ports "$mode")
 		fi
 		[[ $g == failed ]] && continue
 		gbit[$mode]+="$g "
 		retr[$mode]+="$r "
+		cost[$mode]+="$c "
 	done
 done
 
-echo "| path | TCP Gbit/s (median) | min-max | vs no crypto | retransmits (median) |"
-echo "|---|---:|---:|---:|---:|"
+# pct A B -> "A / B" as a percentage ("" when either is missing)
+pct() {
+	[[ $1 == - || $2 == - || -z $1 || -z $2 ]] && return
+	awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f %%", 100 * a / b}'
+}
+
+echo "| path | TCP Gbit/s (median) | min-max | vs no crypto | CPU s/GB (median) | vs no crypto, by CPU | retransmits (median) |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 base=$(tr ' ' '\n' <<<"${gbit[null]:-}" | grep . | median)
+cbase=$(tr ' ' '\n' <<<"${cost[null]:-}" | grep . | median)
 for mode in "${modes[@]}"; do
 	case $mode in
 	veth) name="bare veth, kernel only (MTU 1500)" ;;
@@ -148,12 +185,14 @@ for mode in "${modes[@]}"; do
 	[[ $mode != veth ]] && name+=" (TAP MTU 1468)"
 	vals=$(tr ' ' '\n' <<<"${gbit[$mode]:-}" | grep .)
 	g=$(median <<<"$vals")
+	c=$(tr ' ' '\n' <<<"${cost[$mode]:-}" | grep . | median)
 	r=$(tr ' ' '\n' <<<"${retr[$mode]:-}" | grep . | median)
 	range=$(sort -g <<<"$vals" | sed -n '1p;$p' | paste -sd-)
-	share=
-	if [[ $mode != veth && $mode != null && $g != - && $base != - ]]; then
-		share=$(awk -v a="$g" -v b="$base" 'BEGIN {printf "%.0f %%", 100 * a / b}')
+	share= cshare=
+	if [[ $mode != veth ]]; then
+		share=$(pct "$g" "$base")
+		# CPU time per GB the other way round: no crypto / this
+		cshare=$(pct "$cbase" "$c")
 	fi
-	[[ $mode == null ]] && share="100 %"
-	echo "| $name | $g | $range | $share | ${r%.*} |"
+	echo "| $name | $g | $range | $share | $c | $cshare | ${r%.*} |"
 done
