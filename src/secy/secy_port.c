@@ -32,6 +32,7 @@
 #include "qs_err.h"
 #include "qs_log.h"
 #include "secy.h"
+#include "secy_gso.h"
 #include "secy_qsbr.h"
 
 #define LOG "secy"
@@ -189,6 +190,27 @@ tap_config(struct secy_port *p, unsigned mtu)
 	return if_ioctl(SIOCSIFFLAGS, &ifr);
 }
 
+/* tap_offload has every frame read or written on the TAP carry a
+ * virtio-net header, and lets the kernel hand over TCP super-frames and
+ * frames whose checksum is still to be completed (secy_gso.h): one
+ * read() for up to 64 KiB. Without the offloads (an old kernel) frames
+ * come one by one, still with the header. */
+static int
+tap_offload(struct secy_port *p)
+{
+	int sz = SECY_GSO_VNET_LEN;
+
+	if (ioctl(p->tap_fd, TUNSETVNETHDRSZ, &sz) != 0) {
+		log_warn(LOG, "TAP %s: TUNSETVNETHDRSZ", p->tap_name);
+		return -1;
+	}
+	if (ioctl(p->tap_fd, TUNSETOFFLOAD,
+		(unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) != 0)
+		log_warn(
+		    LOG, "TAP %s: no TCP segmentation offload", p->tap_name);
+	return 0;
+}
+
 static int
 tap_open(struct secy_port *p, const struct secy_port_config *cfg)
 {
@@ -200,7 +222,7 @@ tap_open(struct secy_port *p, const struct secy_port_config *cfg)
 		    ? p->wire_mtu - SECY_OVERHEAD_MAX
 		    : 68;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (cfg->tap_name != NULL) {
 		if (strlen(cfg->tap_name) >= IFNAMSIZ)
 			return QS_ERR_INVAL;
@@ -213,6 +235,8 @@ tap_open(struct secy_port *p, const struct secy_port_config *cfg)
 		return QS_ERR_IO;
 	}
 	memcpy(p->tap_name, ifr.ifr_name, IFNAMSIZ);
+	if (tap_offload(p) != 0)
+		return QS_ERR_IO;
 	if (tap_config(p, mtu) != 0) {
 		log_warn(LOG, "cannot configure TAP %s", p->tap_name);
 		return QS_ERR_IO;
@@ -472,57 +496,77 @@ port_validate(struct secy_port *p, const uint8_t *in, size_t len, uint8_t *out,
 
 /* --- transmit thread: TAP -> protect -> wire --------------------------- */
 
+/* One TAP read: the virtio-net header and a frame or a TCP super-frame
+ * (at most 64 KiB with its headers; a read that fills the buffer is
+ * taken as cut short). */
+#define TAP_READ_MAX (SECY_GSO_VNET_LEN + 65536 + 1024)
+
 struct tx_batch {
 	struct mmsghdr msgs[256];
 	struct iovec iov[256];
-	size_t in_len[256];
-	/* nin is how many frames the last tx_fill() read. */
-	unsigned nin;
+	/* n frames are protected in out, waiting for tx_flush(). */
+	unsigned n;
 	uint8_t (*out)[FRAME_MAX + SECY_OVERHEAD_MAX];
-	uint8_t (*in)[FRAME_MAX];
+	uint8_t *in;
 };
 
-/* tx_fill reads up to |batch| frames from the TAP, then protects them
- * (all reads first: the cipher's code and tables stay hot across the
- * batch). Returns the number ready to send. Frames the SecY refuses
- * (fail closed) are only counted. */
-static unsigned
-tx_fill(struct secy_port *p, struct tx_batch *b)
+static void tx_flush(struct secy_port *p, struct tx_batch *b);
+
+/* tx_frame protects one frame into the batch, and sends the batch when
+ * it is full. Frames the SecY refuses (fail closed) are only counted. */
+static void
+tx_frame(struct secy_port *p, struct tx_batch *b, const uint8_t *f, size_t len)
 {
-	unsigned n = 0, i, nin = 0;
+	unsigned n = b->n;
+
+	cnt(&p->c_tap_rx, 1);
+	if (port_protect(p, f, len, b->out[n], sizeof(b->out[n]), &len) != 0) {
+		cnt(&p->c_tx_refused, 1);
+		return;
+	}
+	b->iov[n].iov_base = b->out[n];
+	b->iov[n].iov_len = len;
+	memset(&b->msgs[n], 0, sizeof(b->msgs[n]));
+	b->msgs[n].msg_hdr.msg_iov = &b->iov[n];
+	b->msgs[n].msg_hdr.msg_iovlen = 1;
+	if (++b->n == p->batch)
+		tx_flush(p, b);
+}
+
+/* tx_read takes one TAP read apart (secy_gso) and protects its frames.
+ * Returns the number of frames, 0 when the TAP is drained. A read the
+ * port cannot cut counts as one refused frame. */
+static unsigned
+tx_read(struct secy_port *p, struct tx_batch *b)
+{
+	struct secy_gso g;
+	unsigned n = 0;
+	uint8_t *f;
 	size_t len;
 	ssize_t r;
 
-	while (nin < p->batch) {
-		r = read(p->tap_fd, b->in[nin], sizeof(b->in[nin]));
-		if (r < 0)
-			break; /* EAGAIN: TAP drained */
-		b->in_len[nin++] = (size_t)r;
+	r = read(p->tap_fd, b->in, TAP_READ_MAX);
+	if (r < 0)
+		return 0; /* EAGAIN: TAP drained */
+	if (r == TAP_READ_MAX || secy_gso_start(&g, b->in, (size_t)r) != 0) {
+		cnt(&p->c_tap_rx, 1);
+		cnt(&p->c_tx_refused, 1);
+		return 1;
 	}
-	b->nin = nin;
-	cnt(&p->c_tap_rx, nin);
-	for (i = 0; i < nin; i++) {
-		if (port_protect(p, b->in[i], b->in_len[i], b->out[n],
-			sizeof(b->out[n]), &len) != 0) {
-			cnt(&p->c_tx_refused, 1);
-			continue;
-		}
-		b->iov[n].iov_base = b->out[n];
-		b->iov[n].iov_len = len;
-		memset(&b->msgs[n], 0, sizeof(b->msgs[n]));
-		b->msgs[n].msg_hdr.msg_iov = &b->iov[n];
-		b->msgs[n].msg_hdr.msg_iovlen = 1;
+	while (secy_gso_next(&g, &f, &len)) {
+		tx_frame(p, b, f, len);
 		n++;
 	}
 	return n;
 }
 
 static void
-tx_flush(struct secy_port *p, struct tx_batch *b, unsigned n)
+tx_flush(struct secy_port *p, struct tx_batch *b)
 {
-	unsigned done = 0;
+	unsigned done = 0, n = b->n;
 	int r;
 
+	b->n = 0;
 	while (done < n) {
 		r = sendmmsg(p->tx_fd, b->msgs + done, n - done, 0);
 		if (r <= 0) {
@@ -538,16 +582,19 @@ tx_flush(struct secy_port *p, struct tx_batch *b, unsigned n)
 	}
 }
 
-/* tx_step reads, protects and sends one batch. Returns the number of
- * frames read from the TAP (0: it was empty). */
+/* tx_step reads from the TAP until it has at least |batch| frames or
+ * the TAP is drained, protects them and sends them (sendmmsg() per
+ * |batch|). Returns the number of frames. */
 static unsigned
 tx_step(struct secy_port *p, struct tx_batch *b)
 {
-	unsigned n = tx_fill(p, b);
+	unsigned n = 0, k;
 
-	if (n > 0)
-		tx_flush(p, b, n);
-	return b->nin;
+	while (n < p->batch && (k = tx_read(p, b)) > 0)
+		n += k;
+	if (b->n > 0)
+		tx_flush(p, b);
+	return n;
 }
 
 static struct tx_batch *
@@ -558,7 +605,7 @@ tx_batch_new(const struct secy_port *p)
 	if (b == NULL)
 		return NULL;
 	b->out = calloc(p->batch, sizeof(*b->out));
-	b->in = calloc(p->batch, sizeof(*b->in));
+	b->in = malloc(TAP_READ_MAX);
 	if (b->out == NULL || b->in == NULL) {
 		free(b->out);
 		free(b->in);
@@ -608,7 +655,9 @@ ctl_push(struct secy_port *p, const uint8_t *f, size_t len)
 struct rx_batch {
 	unsigned n;
 	size_t len[256];
-	uint8_t (*out)[FRAME_MAX];
+	/* out[i] is a zero virtio-net header (nothing for the kernel to
+	 * do: it checks the checksums itself) and then the frame. */
+	uint8_t (*out)[SECY_GSO_VNET_LEN + FRAME_MAX];
 };
 
 static void
@@ -617,8 +666,9 @@ rx_flush(struct secy_port *p, struct rx_batch *b)
 	unsigned i;
 
 	for (i = 0; i < b->n; i++) {
-		if (write(p->tap_fd, b->out[i], b->len[i]) ==
-		    (ssize_t)b->len[i])
+		size_t len = SECY_GSO_VNET_LEN + b->len[i];
+
+		if (write(p->tap_fd, b->out[i], len) == (ssize_t)len)
 			cnt(&p->c_tap_tx, 1);
 		else
 			cnt(&p->c_tap_errors, 1);
@@ -633,7 +683,7 @@ rx_flush(struct secy_port *p, struct rx_batch *b)
 static void
 rx_frame(struct secy_port *p, const uint8_t *f, size_t len, struct rx_batch *b)
 {
-	uint8_t *out = b->out[b->n];
+	uint8_t *out = b->out[b->n] + SECY_GSO_VNET_LEN;
 	size_t out_len;
 	uint16_t type;
 	int r;
@@ -771,7 +821,7 @@ tx_main(void *arg)
 		return NULL;
 	}
 	while (th_sleep(p, &p->tx, pfd, 2, NULL)) {
-		while (tx_step(p, b) == p->batch)
+		while (tx_step(p, b) >= p->batch)
 			th_quiescent(p, &p->tx);
 		th_quiescent(p, &p->tx);
 	}
