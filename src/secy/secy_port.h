@@ -3,12 +3,14 @@
  * the operating system (Linux).
  *
  *	clear side (controlled port)     wire side (common port)
- *	TAP (IFF_TAP|IFF_NO_PI)  <---->  AF_PACKET on a NIC
+ *	TAP (IFF_TAP|IFF_NO_PI|          <---->  AF_PACKET on a NIC
+ *	     IFF_VNET_HDR, TSO offload)
  *
  * Two data-plane threads, no lock on the per-frame path:
- *   TX: read TAP (non-blocking, up to |batch| frames) -> secy_protect
- *       each -> one sendmmsg() on the NIC's AF_PACKET socket (protocol 0:
- *       sends only);
+ *   TX: read TAP (non-blocking; each read is a virtio-net header and a
+ *       frame or a TCP super-frame of up to 64 KiB, which secy_gso cuts
+ *       into frames) -> secy_protect each -> one sendmmsg() per |batch|
+ *       frames on the NIC's AF_PACKET socket (protocol 0: sends only);
  *   RX: TPACKET_V2 ring on an AF_PACKET socket (ETH_P_ALL, outgoing
  *       ignored; one slot per frame), up to |batch| frames at a time ->
  *       EtherType dispatch:
@@ -71,7 +73,8 @@ struct secy_port_config {
 struct secy_port_stats {
 	uint64_t tap_rx; /* frames read from the TAP */
 	uint64_t wire_tx; /* protected frames sent to the NIC */
-	uint64_t tx_refused; /* TAP frames secy_protect refused */
+	uint64_t tx_refused; /* TAP frames secy_protect refused, and TAP
+				reads secy_gso could not cut (one each) */
 	uint64_t tx_errors; /* sendmmsg failures (frames lost) */
 	uint64_t wire_rx; /* frames taken from the RX ring */
 	uint64_t tap_tx; /* validated frames written to the TAP */
