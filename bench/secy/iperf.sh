@@ -81,6 +81,8 @@ measure() {
 	t0=$(cpu_ticks "$@")
 	ip netns exec "$ns1" iperf3 -c 10.78.0.2 -t "$secs" -J >"$tmp/out.json" 2>/dev/null
 	t1=$(cpu_ticks "$@")
+	# The server leaves by itself after one test; not if none came.
+	kill "$s" 2>/dev/null
 	wait "$s" 2>/dev/null
 	python3 - "$tmp/out.json" "$((t1 - t0))" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
@@ -105,6 +107,9 @@ PY
 with_ports() {
 	local suite=$1 extra=() n=0 out
 	[[ $suite == null ]] && { suite=256; extra=(--null); }
+	# Not the last run's "ready": the ports' redirections happen in the
+	# background.
+	rm -f "$tmp/p1.log" "$tmp/p2.log"
 	ip netns exec "$ns1" "$portd" va qtap "$suite" "${key:0:$([[ $suite == *128 ]] && echo 32 || echo 64)}" \
 		02:00:00:00:00:0b "${extra[@]}" >"$tmp/p1.log" 2>&1 &
 	local p1=$!
