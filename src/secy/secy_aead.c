@@ -11,7 +11,9 @@
 
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "qs_buf.h"
 #include "qs_err.h"
@@ -107,16 +109,21 @@ secy_aead_seal(struct secy_aead *a, uint64_t pn, const uint8_t *aad,
     uint8_t icv[SECY_ICV_LEN])
 {
 	uint8_t none[SECY_ICV_LEN];
+	OSSL_PARAM tag[2];
 	int n;
 
 	if (start(a, pn, aad, aad_len) != 0)
 		return QS_ERR_CRYPTO;
 	if (len > 0 && EVP_CipherUpdate(a->ctx, ct, &n, pt, (int)len) != 1)
 		return QS_ERR_CRYPTO;
-	/* GCM is a stream mode: Final emits no octets. */
+	/* GCM is a stream mode: Final emits no octets. The tag is read
+	 * through the provider's parameters directly (what the
+	 * EVP_CTRL_AEAD_GET_TAG ctrl turns into, without the translation). */
+	tag[0] = OSSL_PARAM_construct_octet_string(
+	    OSSL_CIPHER_PARAM_AEAD_TAG, icv, SECY_ICV_LEN);
+	tag[1] = OSSL_PARAM_construct_end();
 	if (EVP_CipherFinal_ex(a->ctx, none, &n) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(
-		a->ctx, EVP_CTRL_AEAD_GET_TAG, SECY_ICV_LEN, icv) != 1)
+	    EVP_CIPHER_CTX_get_params(a->ctx, tag) != 1)
 		return QS_ERR_CRYPTO;
 	return 0;
 }
@@ -127,15 +134,18 @@ secy_aead_open(struct secy_aead *a, uint64_t pn, const uint8_t *aad,
     const uint8_t icv[SECY_ICV_LEN])
 {
 	uint8_t tag[SECY_ICV_LEN], none[SECY_ICV_LEN];
+	OSSL_PARAM par[2];
 	int n;
 
 	memcpy(tag, icv, sizeof(tag));
+	par[0] = OSSL_PARAM_construct_octet_string(
+	    OSSL_CIPHER_PARAM_AEAD_TAG, tag, SECY_ICV_LEN);
+	par[1] = OSSL_PARAM_construct_end();
 	if (start(a, pn, aad, aad_len) != 0)
 		return QS_ERR_CRYPTO;
 	if (len > 0 && EVP_CipherUpdate(a->ctx, pt, &n, ct, (int)len) != 1)
 		return QS_ERR_CRYPTO;
-	if (EVP_CIPHER_CTX_ctrl(
-		a->ctx, EVP_CTRL_AEAD_SET_TAG, SECY_ICV_LEN, tag) != 1)
+	if (EVP_CIPHER_CTX_set_params(a->ctx, par) != 1)
 		return QS_ERR_CRYPTO;
 	/* Final compares the tag (in constant time inside OpenSSL). */
 	if (EVP_CipherFinal_ex(a->ctx, none, &n) != 1)

@@ -32,6 +32,7 @@
 #include "qs_err.h"
 #include "qs_log.h"
 #include "secy.h"
+#include "secy_gso.h"
 #include "secy_qsbr.h"
 
 #define LOG "secy"
@@ -70,11 +71,15 @@ struct secy_port {
 	int stop_fd;
 	int ctl_efd;
 	atomic_bool stop;
-	/* TPACKET_V3 RX ring. */
+	/* TPACKET_V2 RX ring: frame_nr slots of frame_size octets,
+	 * frames_per_block in each block of block_size. */
 	uint8_t *ring;
 	size_t ring_len;
 	unsigned block_size;
 	unsigned block_nr;
+	unsigned frame_size;
+	unsigned frames_per_block;
+	unsigned frame_nr;
 	/* Control queue: single producer (RX thread), single consumer. */
 	struct ctl_slot *ctl;
 	unsigned ctl_n;
@@ -185,6 +190,27 @@ tap_config(struct secy_port *p, unsigned mtu)
 	return if_ioctl(SIOCSIFFLAGS, &ifr);
 }
 
+/* tap_offload has every frame read or written on the TAP carry a
+ * virtio-net header, and lets the kernel hand over TCP super-frames and
+ * frames whose checksum is still to be completed (secy_gso.h): one
+ * read() for up to 64 KiB. Without the offloads (an old kernel) frames
+ * come one by one, still with the header. */
+static int
+tap_offload(struct secy_port *p)
+{
+	int sz = SECY_GSO_VNET_LEN;
+
+	if (ioctl(p->tap_fd, TUNSETVNETHDRSZ, &sz) != 0) {
+		log_warn(LOG, "TAP %s: TUNSETVNETHDRSZ", p->tap_name);
+		return -1;
+	}
+	if (ioctl(p->tap_fd, TUNSETOFFLOAD,
+		(unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) != 0)
+		log_warn(
+		    LOG, "TAP %s: no TCP segmentation offload", p->tap_name);
+	return 0;
+}
+
 static int
 tap_open(struct secy_port *p, const struct secy_port_config *cfg)
 {
@@ -196,7 +222,7 @@ tap_open(struct secy_port *p, const struct secy_port_config *cfg)
 		    ? p->wire_mtu - SECY_OVERHEAD_MAX
 		    : 68;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (cfg->tap_name != NULL) {
 		if (strlen(cfg->tap_name) >= IFNAMSIZ)
 			return QS_ERR_INVAL;
@@ -209,6 +235,8 @@ tap_open(struct secy_port *p, const struct secy_port_config *cfg)
 		return QS_ERR_IO;
 	}
 	memcpy(p->tap_name, ifr.ifr_name, IFNAMSIZ);
+	if (tap_offload(p) != 0)
+		return QS_ERR_IO;
 	if (tap_config(p, mtu) != 0) {
 		log_warn(LOG, "cannot configure TAP %s", p->tap_name);
 		return QS_ERR_IO;
@@ -228,24 +256,44 @@ bind_if(int fd, int ifindex, uint16_t proto)
 	return bind(fd, (struct sockaddr *)&sll, sizeof(sll));
 }
 
-/* ring_open makes the TPACKET_V3 RX socket. It is created with
- * protocol 0 (receives nothing) and bound to the NIC with ETH_P_ALL only
- * once the ring exists, so no frame of another interface gets in. */
+/* ring_geometry sizes the RX ring: slots of a power of two that holds a
+ * frame of the wire MTU (plus a VLAN tag) after the TPACKET_V2 header,
+ * at least 2048 octets; blocks at least one slot. */
+static void
+ring_geometry(struct secy_port *p, const struct secy_port_config *cfg)
+{
+	unsigned need = TPACKET_ALIGN(TPACKET2_HDRLEN) + 16 + 4 + p->wire_mtu;
+
+	p->frame_size = 2048;
+	while (p->frame_size < need && p->frame_size < 65536)
+		p->frame_size *= 2;
+	p->block_size =
+	    cfg->ring_block_size ? cfg->ring_block_size : DEFAULT_BLOCK_SIZE;
+	if (p->block_size < p->frame_size)
+		p->block_size = p->frame_size;
+	p->block_nr = cfg->ring_blocks ? cfg->ring_blocks : DEFAULT_BLOCKS;
+	p->frames_per_block = p->block_size / p->frame_size;
+	p->frame_nr = p->frames_per_block * p->block_nr;
+}
+
+/* ring_open makes the TPACKET_V2 RX socket: one slot per frame, handed
+ * over to us one by one (TPACKET_V3 hands over whole blocks, which at
+ * low rates waits for the block timeout, >= 1 ms, each way). It is
+ * created with protocol 0 (receives nothing) and bound to the NIC with
+ * ETH_P_ALL only once the ring exists, so no frame of another interface
+ * gets in. */
 static int
 ring_open(struct secy_port *p, const struct secy_port_config *cfg)
 {
-	struct tpacket_req3 req;
-	int v = TPACKET_V3, one = 1;
+	struct tpacket_req req;
+	int v = TPACKET_V2, one = 1;
 
-	p->block_size =
-	    cfg->ring_block_size ? cfg->ring_block_size : DEFAULT_BLOCK_SIZE;
-	p->block_nr = cfg->ring_blocks ? cfg->ring_blocks : DEFAULT_BLOCKS;
+	ring_geometry(p, cfg);
 	memset(&req, 0, sizeof(req));
 	req.tp_block_size = p->block_size;
 	req.tp_block_nr = p->block_nr;
-	req.tp_frame_size = 2048;
-	req.tp_frame_nr = p->block_size / 2048 * p->block_nr;
-	req.tp_retire_blk_tov = 1; /* ms: bounds latency at low rates */
+	req.tp_frame_size = p->frame_size;
+	req.tp_frame_nr = p->frame_nr;
 	p->rx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (p->rx_fd < 0 ||
 	    setsockopt(p->rx_fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) ||
@@ -382,54 +430,143 @@ secy_port_ctl_fd(const struct secy_port *p)
 	return p->ctl_efd;
 }
 
+/* --- the SecY, or the benchmark's passthrough ---------------------------- */
+
+#ifdef QS_SECY_PORT_PASSTHROUGH
+/* The passthrough keeps the frame format and sizes of MACsec without the
+ * cryptography: DA|SA, EtherType 88-E5 and 14 zero octets where the
+ * SecTAG's TCI, SL, PN and SCI go, the clear EtherType and payload, 16
+ * zero octets where the ICV goes. So the wire carries the same octets
+ * per frame and the kernel on the other side ignores the frames as it
+ * does MACsec ones (clear IP frames would also go up its IP stack). */
+static int
+null_protect(
+    const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	size_t body = len - SECY_ADDRS_LEN;
+
+	if (len < SECY_MIN_FRAME_LEN || len + SECY_OVERHEAD_MAX > cap)
+		return QS_ERR_TRUNC;
+	memcpy(out, in, SECY_ADDRS_LEN);
+	memset(out + SECY_ADDRS_LEN, 0, SECY_SECTAG_SCI_LEN);
+	qs_store_be16(out + SECY_ADDRS_LEN, SECY_ETHERTYPE);
+	memcpy(out + SECY_ADDRS_LEN + SECY_SECTAG_SCI_LEN, in + SECY_ADDRS_LEN,
+	    body);
+	memset(out + len + SECY_SECTAG_SCI_LEN, 0, SECY_ICV_LEN);
+	*out_len = len + SECY_OVERHEAD_MAX;
+	return 0;
+}
+
+static int
+null_validate(const uint8_t *in, size_t len, uint8_t *out, size_t *out_len)
+{
+	if (len < SECY_MIN_FRAME_LEN + SECY_OVERHEAD_MAX ||
+	    qs_load_be16(in + SECY_ADDRS_LEN) != SECY_ETHERTYPE)
+		return SECY_RX_NO_TAG;
+	memcpy(out, in, SECY_ADDRS_LEN);
+	memcpy(out + SECY_ADDRS_LEN, in + SECY_ADDRS_LEN + SECY_SECTAG_SCI_LEN,
+	    len - SECY_ADDRS_LEN - SECY_OVERHEAD_MAX);
+	*out_len = len - SECY_OVERHEAD_MAX;
+	return SECY_RX_OK;
+}
+#endif
+
+static int
+port_protect(struct secy_port *p, const uint8_t *in, size_t len, uint8_t *out,
+    size_t cap, size_t *out_len)
+{
+#ifdef QS_SECY_PORT_PASSTHROUGH
+	if (p->passthrough)
+		return null_protect(in, len, out, cap, out_len);
+#endif
+	return secy_protect(p->secy, in, len, out, cap, out_len);
+}
+
+/* port_validate returns an enum secy_rx_result. */
+static int
+port_validate(struct secy_port *p, const uint8_t *in, size_t len, uint8_t *out,
+    size_t cap, size_t *out_len)
+{
+#ifdef QS_SECY_PORT_PASSTHROUGH
+	if (p->passthrough && cap >= len)
+		return null_validate(in, len, out, out_len);
+#endif
+	return secy_validate(p->secy, in, len, out, cap, out_len, NULL);
+}
+
 /* --- transmit thread: TAP -> protect -> wire --------------------------- */
+
+/* One TAP read: the virtio-net header and a frame or a TCP super-frame
+ * (at most 64 KiB with its headers; a read that fills the buffer is
+ * taken as cut short). */
+#define TAP_READ_MAX (SECY_GSO_VNET_LEN + 65536 + 1024)
 
 struct tx_batch {
 	struct mmsghdr msgs[256];
 	struct iovec iov[256];
+	/* n frames are protected in out, waiting for tx_flush(). */
+	unsigned n;
 	uint8_t (*out)[FRAME_MAX + SECY_OVERHEAD_MAX];
-	uint8_t in[FRAME_MAX];
+	uint8_t *in;
 };
 
-/* tx_fill reads up to |batch| frames from the TAP and protects them.
- * Returns the number ready to send. Frames the SecY refuses (fail
- * closed) are only counted. */
-static unsigned
-tx_fill(struct secy_port *p, struct tx_batch *b)
+static void tx_flush(struct secy_port *p, struct tx_batch *b);
+
+/* tx_frame protects one frame into the batch, and sends the batch when
+ * it is full. Frames the SecY refuses (fail closed) are only counted. */
+static void
+tx_frame(struct secy_port *p, struct tx_batch *b, const uint8_t *f, size_t len)
 {
+	unsigned n = b->n;
+
+	cnt(&p->c_tap_rx, 1);
+	if (port_protect(p, f, len, b->out[n], sizeof(b->out[n]), &len) != 0) {
+		cnt(&p->c_tx_refused, 1);
+		return;
+	}
+	b->iov[n].iov_base = b->out[n];
+	b->iov[n].iov_len = len;
+	memset(&b->msgs[n], 0, sizeof(b->msgs[n]));
+	b->msgs[n].msg_hdr.msg_iov = &b->iov[n];
+	b->msgs[n].msg_hdr.msg_iovlen = 1;
+	if (++b->n == p->batch)
+		tx_flush(p, b);
+}
+
+/* tx_read takes one TAP read apart (secy_gso) and protects its frames.
+ * Returns the number of frames, 0 when the TAP is drained. A read the
+ * port cannot cut counts as one refused frame. */
+static unsigned
+tx_read(struct secy_port *p, struct tx_batch *b)
+{
+	struct secy_gso g;
 	unsigned n = 0;
+	uint8_t *f;
 	size_t len;
 	ssize_t r;
 
-	while (n < p->batch) {
-		r = read(p->tap_fd, b->in, sizeof(b->in));
-		if (r < 0)
-			break; /* EAGAIN: TAP drained */
+	r = read(p->tap_fd, b->in, TAP_READ_MAX);
+	if (r < 0)
+		return 0; /* EAGAIN: TAP drained */
+	if (r == TAP_READ_MAX || secy_gso_start(&g, b->in, (size_t)r) != 0) {
 		cnt(&p->c_tap_rx, 1);
-		if (p->passthrough) {
-			memcpy(b->out[n], b->in, (size_t)r);
-			len = (size_t)r;
-		} else if (secy_protect(p->secy, b->in, (size_t)r, b->out[n],
-			       sizeof(b->out[n]), &len) != 0) {
-			cnt(&p->c_tx_refused, 1);
-			continue;
-		}
-		b->iov[n].iov_base = b->out[n];
-		b->iov[n].iov_len = len;
-		memset(&b->msgs[n], 0, sizeof(b->msgs[n]));
-		b->msgs[n].msg_hdr.msg_iov = &b->iov[n];
-		b->msgs[n].msg_hdr.msg_iovlen = 1;
+		cnt(&p->c_tx_refused, 1);
+		return 1;
+	}
+	while (secy_gso_next(&g, &f, &len)) {
+		tx_frame(p, b, f, len);
 		n++;
 	}
 	return n;
 }
 
 static void
-tx_flush(struct secy_port *p, struct tx_batch *b, unsigned n)
+tx_flush(struct secy_port *p, struct tx_batch *b)
 {
-	unsigned done = 0;
+	unsigned done = 0, n = b->n;
 	int r;
 
+	b->n = 0;
 	while (done < n) {
 		r = sendmmsg(p->tx_fd, b->msgs + done, n - done, 0);
 		if (r <= 0) {
@@ -445,36 +582,47 @@ tx_flush(struct secy_port *p, struct tx_batch *b, unsigned n)
 	}
 }
 
-static void *
-tx_main(void *arg)
+/* tx_step reads from the TAP until it has at least |batch| frames or
+ * the TAP is drained, protects them and sends them (sendmmsg() per
+ * |batch|). Returns the number of frames. */
+static unsigned
+tx_step(struct secy_port *p, struct tx_batch *b)
 {
-	struct secy_port *p = arg;
-	struct tx_batch *b = calloc(1, sizeof(*b));
-	struct pollfd pfd[2] = { { p->tap_fd, POLLIN, 0 },
-		{ p->stop_fd, POLLIN, 0 } };
-	unsigned n;
+	unsigned n = 0, k;
 
-	if (b != NULL)
-		b->out = calloc(p->batch, sizeof(*b->out));
-	if (b == NULL || b->out == NULL) {
-		log_warnx(LOG, "TX thread: out of memory");
-		goto out;
-	}
-	while (!atomic_load(&p->stop)) {
-		th_offline(p, &p->tx);
-		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
-			break;
-		th_online(p, &p->tx);
-		if ((n = tx_fill(p, b)) > 0)
-			tx_flush(p, b, n);
-		th_quiescent(p, &p->tx);
-	}
-out:
-	th_offline(p, &p->tx);
-	if (b != NULL)
+	while (n < p->batch && (k = tx_read(p, b)) > 0)
+		n += k;
+	if (b->n > 0)
+		tx_flush(p, b);
+	return n;
+}
+
+static struct tx_batch *
+tx_batch_new(const struct secy_port *p)
+{
+	struct tx_batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->out = calloc(p->batch, sizeof(*b->out));
+	b->in = malloc(TAP_READ_MAX);
+	if (b->out == NULL || b->in == NULL) {
 		free(b->out);
+		free(b->in);
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void
+tx_batch_free(struct tx_batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->out);
+	free(b->in);
 	free(b);
-	return NULL;
 }
 
 /* --- receive thread: ring -> dispatch -> TAP / control ---------------- */
@@ -501,13 +649,41 @@ ctl_push(struct secy_port *p, const uint8_t *f, size_t len)
 	(void)!write(p->ctl_efd, &one, sizeof(one));
 }
 
+/* Validated frames waiting to be written to the TAP: up to |batch|
+ * frames from the ring are validated first and written after (the
+ * cipher's code and tables stay hot across the batch). */
+struct rx_batch {
+	unsigned n;
+	size_t len[256];
+	/* out[i] is a zero virtio-net header (nothing for the kernel to
+	 * do: it checks the checksums itself) and then the frame. */
+	uint8_t (*out)[SECY_GSO_VNET_LEN + FRAME_MAX];
+};
+
+static void
+rx_flush(struct secy_port *p, struct rx_batch *b)
+{
+	unsigned i;
+
+	for (i = 0; i < b->n; i++) {
+		size_t len = SECY_GSO_VNET_LEN + b->len[i];
+
+		if (write(p->tap_fd, b->out[i], len) == (ssize_t)len)
+			cnt(&p->c_tap_tx, 1);
+		else
+			cnt(&p->c_tap_errors, 1);
+	}
+	b->n = 0;
+}
+
 /* rx_frame dispatches one wire frame (802.1AE 10.1: the common port
  * feeds both the uncontrolled port, here EAPOL/LLDP only, and the
  * SecY). Untagged frames never reach the TAP, whatever validateFrames
  * says: the SecY still counts them (InPktsNoTag / InPktsUntagged). */
 static void
-rx_frame(struct secy_port *p, const uint8_t *f, size_t len, uint8_t *out)
+rx_frame(struct secy_port *p, const uint8_t *f, size_t len, struct rx_batch *b)
 {
+	uint8_t *out = b->out[b->n] + SECY_GSO_VNET_LEN;
 	size_t out_len;
 	uint16_t type;
 	int r;
@@ -522,55 +698,41 @@ rx_frame(struct secy_port *p, const uint8_t *f, size_t len, uint8_t *out)
 		ctl_push(p, f, len);
 		return;
 	}
-	if (p->passthrough) {
-		memcpy(out, f, len);
-		out_len = len;
-		r = SECY_RX_OK;
-	} else {
-		r = secy_validate(
-		    p->secy, f, len, out, FRAME_MAX, &out_len, NULL);
-	}
+	r = port_validate(p, f, len, out, FRAME_MAX, &out_len);
 	if (!secy_rx_result_delivers(r) || r == SECY_RX_UNTAGGED) {
 		cnt(&p->c_rx_dropped, 1);
 		return;
 	}
-	if (write(p->tap_fd, out, out_len) == (ssize_t)out_len)
-		cnt(&p->c_tap_tx, 1);
-	else
-		cnt(&p->c_tap_errors, 1);
+	b->len[b->n++] = out_len;
+	if (b->n == p->batch)
+		rx_flush(p, b);
 }
 
+/* rx_slot handles the frame in one ring slot. */
 static void
-rx_block(struct secy_port *p, struct tpacket_block_desc *bd, uint8_t *out)
+rx_slot(struct secy_port *p, const struct tpacket2_hdr *h, struct rx_batch *b)
 {
-	struct tpacket3_hdr *h = (struct tpacket3_hdr *)((uint8_t *)bd +
-	    bd->hdr.bh1.offset_to_first_pkt);
-	uint32_t i;
+	const struct sockaddr_ll *sll =
+	    (const struct sockaddr_ll *)((const uint8_t *)h +
+		TPACKET_ALIGN(sizeof(*h)));
 
-	for (i = 0; i < bd->hdr.bh1.num_pkts; i++) {
-		const struct sockaddr_ll *sll =
-		    (const struct sockaddr_ll *)((uint8_t *)h +
-			TPACKET_ALIGN(sizeof(*h)));
-
-		/* Outgoing copies, VLAN-stripped (not ours: we do not run
-		 * MACsec over VLANs) and truncated frames are dropped. */
-		if (sll->sll_pkttype == PACKET_OUTGOING)
-			;
-		else if ((h->tp_status & TP_STATUS_VLAN_VALID) ||
-		    h->tp_snaplen != h->tp_len || h->tp_snaplen > FRAME_MAX)
-			cnt(&p->c_rx_dropped, 1);
-		else
-			rx_frame(
-			    p, (uint8_t *)h + h->tp_mac, h->tp_snaplen, out);
-		h = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
-	}
+	/* Outgoing copies, VLAN-stripped (not ours: we do not run MACsec
+	 * over VLANs) and truncated frames are dropped. */
+	if (sll->sll_pkttype == PACKET_OUTGOING)
+		return;
+	if ((h->tp_status & TP_STATUS_VLAN_VALID) ||
+	    h->tp_snaplen != h->tp_len || h->tp_snaplen > FRAME_MAX ||
+	    h->tp_mac + h->tp_snaplen > p->frame_size)
+		cnt(&p->c_rx_dropped, 1);
+	else
+		rx_frame(p, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, b);
 }
 
 /* rx_stats folds the kernel's ring drops into InPktsOverrun. */
 static void
 rx_stats(struct secy_port *p)
 {
-	struct tpacket_stats_v3 st;
+	struct tpacket_stats st;
 	socklen_t len = sizeof(st);
 
 	if (getsockopt(p->rx_fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) ==
@@ -581,42 +743,112 @@ rx_stats(struct secy_port *p)
 	}
 }
 
+/* The receive side's state: the next ring slot and the batch. */
+struct rx_state {
+	unsigned cur;
+	/* losing: a slot had TP_STATUS_LOSING (the kernel dropped frames
+	 * since the last PACKET_STATISTICS). */
+	bool losing;
+	struct rx_batch b;
+};
+
+static struct tpacket2_hdr *
+ring_slot(const struct secy_port *p, unsigned i)
+{
+	return (struct tpacket2_hdr *)(p->ring +
+	    (size_t)(i / p->frames_per_block) * p->block_size +
+	    (size_t)(i % p->frames_per_block) * p->frame_size);
+}
+
+/* rx_step handles up to |batch| frames the kernel has handed over, then
+ * writes the validated ones to the TAP. Returns the number of slots
+ * taken (0: the ring was empty). */
+static unsigned
+rx_step(struct secy_port *p, struct rx_state *r)
+{
+	unsigned n = 0;
+	uint32_t st;
+
+	while (n < p->batch) {
+		struct tpacket2_hdr *h = ring_slot(p, r->cur);
+
+		st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+		if (!(st & TP_STATUS_USER))
+			break;
+		if (st & TP_STATUS_LOSING)
+			r->losing = true;
+		rx_slot(p, h, &r->b);
+		__atomic_store_n(
+		    &h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		r->cur = (r->cur + 1) % p->frame_nr;
+		n++;
+	}
+	rx_flush(p, &r->b);
+	return n;
+}
+
+/* --- the data-plane threads --------------------------------------------- */
+
+/* th_sleep waits in poll() for |fds| (the last is the stop eventfd) as
+ * an offline QSBR reader, after folding in the ring drops the receive
+ * side |r| (NULL: none) saw signalled. Returns false when the thread
+ * must stop. */
+static bool
+th_sleep(struct secy_port *p, struct port_thread *t, struct pollfd *fds,
+    nfds_t n, struct rx_state *r)
+{
+	th_offline(p, t);
+	if (r != NULL && r->losing) {
+		r->losing = false;
+		rx_stats(p);
+	}
+	if (poll(fds, n, 1000) < 0 && errno != EINTR)
+		return false;
+	th_online(p, t);
+	return !atomic_load(&p->stop);
+}
+
+static void *
+tx_main(void *arg)
+{
+	struct secy_port *p = arg;
+	struct tx_batch *b = tx_batch_new(p);
+	struct pollfd pfd[2] = { { p->tap_fd, POLLIN, 0 },
+		{ p->stop_fd, POLLIN, 0 } };
+
+	if (b == NULL) {
+		log_warnx(LOG, "TX thread: out of memory");
+		return NULL;
+	}
+	while (th_sleep(p, &p->tx, pfd, 2, NULL)) {
+		while (tx_step(p, b) >= p->batch)
+			th_quiescent(p, &p->tx);
+		th_quiescent(p, &p->tx);
+	}
+	th_offline(p, &p->tx);
+	tx_batch_free(b);
+	return NULL;
+}
+
 static void *
 rx_main(void *arg)
 {
 	struct secy_port *p = arg;
 	struct pollfd pfd[2] = { { p->rx_fd, POLLIN | POLLERR, 0 },
 		{ p->stop_fd, POLLIN, 0 } };
-	uint8_t *out = malloc(FRAME_MAX);
-	unsigned cur = 0;
+	struct rx_state r = { 0 };
 
-	if (out == NULL) {
+	r.b.out = calloc(p->batch, sizeof(*r.b.out));
+	if (r.b.out == NULL) {
 		log_warnx(LOG, "RX thread: out of memory");
 		return NULL;
 	}
-	while (!atomic_load(&p->stop)) {
-		struct tpacket_block_desc *bd =
-		    (struct tpacket_block_desc *)(p->ring +
-			(size_t)cur * p->block_size);
-
-		if (!(__atomic_load_n(
-			  &bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
-			TP_STATUS_USER)) {
-			th_offline(p, &p->rx);
-			rx_stats(p);
-			if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
-				break;
-			th_online(p, &p->rx);
-			continue;
-		}
-		rx_block(p, bd, out);
-		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
-		    __ATOMIC_RELEASE);
-		cur = (cur + 1) % p->block_nr;
-		th_quiescent(p, &p->rx);
+	while (th_sleep(p, &p->rx, pfd, 2, &r)) {
+		while (rx_step(p, &r) > 0)
+			th_quiescent(p, &p->rx);
 	}
 	th_offline(p, &p->rx);
-	free(out);
+	free(r.b.out);
 	return NULL;
 }
 

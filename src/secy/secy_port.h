@@ -3,14 +3,19 @@
  * the operating system (Linux).
  *
  *	clear side (controlled port)     wire side (common port)
- *	TAP (IFF_TAP|IFF_NO_PI)  <---->  AF_PACKET on a NIC
+ *	TAP (IFF_TAP|IFF_NO_PI|          <---->  AF_PACKET on a NIC
+ *	     IFF_VNET_HDR, TSO offload)
  *
  * Two data-plane threads, no lock on the per-frame path:
- *   TX: read TAP (non-blocking, up to |batch| frames) -> secy_protect ->
- *       sendmmsg() on the NIC's AF_PACKET socket (protocol 0: sends only);
- *   RX: TPACKET_V3 ring on an AF_PACKET socket (ETH_P_ALL, outgoing
- *       ignored) -> EtherType dispatch:
- *         88-E5          -> secy_validate -> write() to the TAP,
+ *   TX: read TAP (non-blocking; each read is a virtio-net header and a
+ *       frame or a TCP super-frame of up to 64 KiB, which secy_gso cuts
+ *       into frames) -> secy_protect each -> one sendmmsg() per |batch|
+ *       frames on the NIC's AF_PACKET socket (protocol 0: sends only);
+ *   RX: TPACKET_V2 ring on an AF_PACKET socket (ETH_P_ALL, outgoing
+ *       ignored; one slot per frame), up to |batch| frames at a time ->
+ *       EtherType dispatch:
+ *         88-E5          -> secy_validate -> write() to the TAP (after
+ *                           the batch is validated),
  *         88-8E, 88-CC   -> the control queue (uncontrolled port),
  *         anything else  -> dropped (counted by the SecY as InPktsNoTag or
  *                           InPktsUntagged; never passed up).
@@ -47,11 +52,13 @@ struct secy_port_config {
 	const char *tap_name;
 	/* tap_mtu sets the TAP MTU; 0 = wire MTU - SECY_OVERHEAD_MAX. */
 	unsigned tap_mtu;
-	/* batch is how many frames the TX thread protects per sendmmsg()
+	/* batch is how many frames the TX thread protects per sendmmsg(),
+	 * and the RX thread validates before it writes them to the TAP
 	 * (1..256; 0 = 32). */
 	unsigned batch;
-	/* ring_blocks and ring_block_size size the TPACKET_V3 RX ring (0 =
-	 * 64 blocks of 256 KiB). */
+	/* ring_blocks and ring_block_size size the TPACKET_V2 RX ring (0 =
+	 * 64 blocks of 256 KiB), cut into slots of 2048 octets or the next
+	 * power of two that holds a frame of the wire MTU. */
 	unsigned ring_blocks;
 	unsigned ring_block_size;
 	/* promisc puts the NIC in promiscuous mode (frames for the TAP's MAC
@@ -66,7 +73,8 @@ struct secy_port_config {
 struct secy_port_stats {
 	uint64_t tap_rx; /* frames read from the TAP */
 	uint64_t wire_tx; /* protected frames sent to the NIC */
-	uint64_t tx_refused; /* TAP frames secy_protect refused */
+	uint64_t tx_refused; /* TAP frames secy_protect refused, and TAP
+				reads secy_gso could not cut (one each) */
 	uint64_t tx_errors; /* sendmmsg failures (frames lost) */
 	uint64_t wire_rx; /* frames taken from the RX ring */
 	uint64_t tap_tx; /* validated frames written to the TAP */
