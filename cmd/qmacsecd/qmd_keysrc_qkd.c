@@ -126,12 +126,6 @@ find_key(struct ks_qkd *q, const uint8_t *id)
 }
 
 static void
-key_id_str(char out[QS_UUID_STRLEN + 1], const uint8_t *id)
-{
-	qs_uuid_format(out, id);
-}
-
-static void
 push_event(struct ks_qkd *q, enum qk_ev_type t, const uint8_t *id)
 {
 	if (q->n_ev == QK_MAX_EVENTS) {
@@ -178,14 +172,6 @@ update_gate(struct ks_qkd *q)
 	    open ? "open" : "closed", q->secy.port ? "open" : "closed",
 	    q->stalled ? "stalled" : "allows traffic",
 	    q->tx_qkd ? "QKD" : "no QKD");
-}
-
-static void
-on_port(void *ctx, bool enable)
-{
-	(void)enable;
-	/* applied by update_gate() after the KaY call */
-	(void)ctx;
 }
 
 /* ---- announcements into MKA ---- */
@@ -362,7 +348,7 @@ deliver(struct ks_qkd *q, const struct qk_event *e)
 	if (e->type == QK_EV_ANNOUNCE) {
 		rv = qmd_sae_on_announce(q->sae, e->key_id, 0);
 		if (rv != 0 && rv != QS_ERR_BUSY) {
-			key_id_str(id, e->key_id);
+			qs_uuid_format(id, e->key_id);
 			log_debug("qkd", "announced key_ID %s not taken: %s",
 			    id, qs_strerror(rv));
 		}
@@ -377,7 +363,7 @@ deliver(struct ks_qkd *q, const struct qk_event *e)
 	}
 	if (qmd_sae_on_activated(q->sae, e->key_id) == 0) {
 		q->cnt.activations++;
-		key_id_str(id, e->key_id);
+		qs_uuid_format(id, e->key_id);
 		log_info("qkd", "key_ID %s in use at both ends", id);
 	}
 }
@@ -421,7 +407,7 @@ sae_install(void *ctx, const uint8_t key_id[KID_LEN],
 	memset(k, 0, sizeof(*k));
 	memcpy(k->id, key_id, KID_LEN);
 	k->key = key;
-	key_id_str(id, key_id);
+	qs_uuid_format(id, key_id);
 	if (q->mode == AGENT_MODE_CAK) {
 		rv = q->kay == NULL ? QS_ERR_STATE
 				    : mka_kay_add_ca(q->kay, key->b, key->len,
@@ -472,7 +458,7 @@ sae_retire(void *ctx, const uint8_t key_id[KID_LEN], qs_tstamp now)
 
 	if (k == NULL)
 		return;
-	key_id_str(id, key_id);
+	qs_uuid_format(id, key_id);
 	if (k->ca && q->kay != NULL &&
 	    mka_kay_remove_ca(q->kay, key_id, KID_LEN, now) == 0) {
 		q->cnt.ca_removed++;
@@ -684,7 +670,7 @@ kay_start(struct ks_qkd *q, qs_tstamp now)
 	struct mka_kay_settings s;
 	int rv;
 
-	qmd_mka_secy_init(&q->secy, &q->head, on_port, q);
+	qmd_mka_secy_init(&q->secy, &q->head, NULL, NULL);
 	qmd_mka_settings(&s, &q->head, &q->par, &q->secy);
 	s.qkd = &qkd_ops;
 	s.qkd_ctx = q;
@@ -801,14 +787,15 @@ static void
 qk_on_pn_threshold(struct qmd_keysrc *ks, uint8_t an, qs_tstamp now)
 {
 	struct ks_qkd *q = self(ks);
-	bool had_next = q->has_next;
+	bool had_next = q->has_next, activated;
 
 	q->cnt.pn_events++;
 	/* Mode 2: the policy rolls to the next buffered key (ACTIVATE ->
 	 * a fresh SAK); if it had none, MKA rekeys with the active key */
 	if (q->sae != NULL)
 		(void)qmd_sae_on_pn_threshold(q->sae, false);
-	if (q->kay != NULL && !(!had_next && q->has_next))
+	activated = !had_next && q->has_next;
+	if (q->kay != NULL && !activated)
 		mka_kay_pn_exhausted(q->kay, an, now);
 	flush(q, now);
 }
@@ -1031,7 +1018,7 @@ qmd_keysrc_qkd_new(struct qmd_keysrc **out, const struct qmd_conf *c,
 	q->mode = c->qkd.policy.mode;
 	q->role = AGENT_ROLE_DERIVED;
 	q->stalled = true;
-	qmd_mka_secy_init(&q->secy, &q->head, on_port, q);
+	qmd_mka_secy_init(&q->secy, &q->head, NULL, NULL);
 	*out = &q->head;
 	return 0;
 }

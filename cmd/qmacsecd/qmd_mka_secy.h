@@ -69,8 +69,9 @@ qmd_mka_params_from_conf(struct qmd_mka_params *p, const struct qmd_conf *c);
  * struct qmd_mka_secy. */
 extern const struct mka_secy_ops qmd_mka_secy_ops;
 
-/* qmd_mka_secy_init prepares |s| for key source |ks|; on_port is called
- * with |ctx| when MKA opens or closes the controlled port. */
+/* qmd_mka_secy_init prepares |s| for key source |ks|; on_port (may be
+ * NULL: the key source reads |port| itself) is called with |ctx| when
+ * MKA opens or closes the controlled port. */
 void qmd_mka_secy_init(struct qmd_mka_secy *s, struct qmd_keysrc *ks,
     void (*on_port)(void *ctx, bool enable), void *ctx);
 

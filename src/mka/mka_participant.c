@@ -265,9 +265,7 @@ keep_pending(struct mka_participant *p, const struct mka_dist_sak *ds,
     const struct mka_qkd_binding *b, const struct mka_ki *ki,
     const uint8_t *material, size_t len)
 {
-	/* a retry of the pending SAK itself: it is kept already */
-	if (material == p->qkd_pend_material ||
-	    len > sizeof(p->qkd_pend_material))
+	if (len > sizeof(p->qkd_pend_material))
 		return;
 	qs_memzero(p->qkd_pend_material, sizeof(p->qkd_pend_material));
 	p->qkd_pend = true;
@@ -287,10 +285,10 @@ drop_pending(struct mka_participant *p)
 }
 
 /* store_sak keeps a SAK accepted from our Key Server; in Mode 2 |sak|
- * is the unwrapped material and the SAK is derived from it first (if
- * the QKD key is not here yet, it is kept pending). Returns true if the
- * SAK was stored. */
-static bool
+ * is the unwrapped material and the SAK is derived from it first.
+ * Returns 0 once stored, QS_ERR_NOKEY if the QKD key is not here yet,
+ * or another error (refused, no room). */
+static int
 store_sak(struct mka_participant *p, const struct mka_dist_sak *ds,
     const struct mka_qkd_binding *b, const struct mka_ki *ki,
     const uint8_t *sak, size_t sak_len)
@@ -304,11 +302,9 @@ store_sak(struct mka_participant *p, const struct mka_dist_sak *ds,
 	if (rc == 0)
 		k = mka_sak_store(kay, ki, ds->an, ds->cipher_suite,
 		    ds->conf_offset, qkd ? merged : sak, sak_len);
-	else if (rc == QS_ERR_NOKEY)
-		keep_pending(p, ds, b, ki, sak, sak_len);
 	qs_memzero(merged, sizeof(merged));
 	if (k == NULL)
-		return false;
+		return rc != 0 ? rc : QS_ERR_NOMEM;
 	memcpy(k->ckn, p->ckn, p->ckn_len);
 	k->ckn_len = p->ckn_len;
 	k->qkd = qkd;
@@ -321,7 +317,7 @@ store_sak(struct mka_participant *p, const struct mka_dist_sak *ds,
 	if (p->qkd_pend &&
 	    mka_ki_eq(&p->qkd_pend_ki, ki)) /* the one we waited for */
 		drop_pending(p);
-	return true;
+	return 0;
 }
 
 static void
@@ -348,8 +344,9 @@ mka_part_qkd_pending(struct mka_participant *p)
 		drop_pending(p);
 		return;
 	}
+	/* still pending if the key is not here yet */
 	if (store_sak(p, &p->qkd_pend_ds, &p->qkd_pend_bind, &p->qkd_pend_ki,
-		p->qkd_pend_material, p->qkd_pend_len))
+		p->qkd_pend_material, p->qkd_pend_len) == 0)
 		log_received(p, &p->qkd_pend_ki, p->qkd_pend_ds.an,
 		    p->qkd_pend_ds.cipher_suite);
 }
@@ -361,6 +358,7 @@ apply_dist_sak(struct mka_participant *p, struct mka_peer *q,
 	const struct mka_dist_sak *ds = &pdu->dist_sak;
 	struct mka_kay *kay = p->kay;
 	struct mka_ki ki;
+	int rc;
 
 	if (!ds->present)
 		return;
@@ -376,8 +374,11 @@ apply_dist_sak(struct mka_participant *p, struct mka_peer *q,
 	ki.kn = ds->kn;
 	if (mka_sak_find(kay, &ki) != NULL)
 		return; /* already have it (it is repeated every MKPDU) */
-	if (store_sak(p, ds, &pdu->qkd.bind, &ki, sak, sak_len))
+	rc = store_sak(p, ds, &pdu->qkd.bind, &ki, sak, sak_len);
+	if (rc == 0)
 		log_received(p, &ki, ds->an, ds->cipher_suite);
+	else if (rc == QS_ERR_NOKEY) /* Mode 2: wait for the QKD key */
+		keep_pending(p, ds, &pdu->qkd.bind, &ki, sak, sak_len);
 }
 
 /* mka_part_apply applies an MKPDU that passed mka_part_check(), the ICV
