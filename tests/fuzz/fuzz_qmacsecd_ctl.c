@@ -22,7 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rv = qmd_ctl_parse((const char *)data, size, &req, err, sizeof(err));
 	if (rv == 0) {
 		if (req.cmd != QMD_CTL_STATUS && req.cmd != QMD_CTL_DROP_KEYS &&
-		    req.cmd != QMD_CTL_RESTORE_KEYS && req.cmd != QMD_CTL_REKEY)
+		    req.cmd != QMD_CTL_RESTORE_KEYS &&
+		    req.cmd != QMD_CTL_REKEY && req.cmd != QMD_CTL_METRICS)
 			abort();
 		reply = qmd_ctl_reply_ok(&req, NULL);
 	} else {
